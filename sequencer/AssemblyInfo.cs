@@ -1,0 +1,2 @@
+// The sequencer layer: see issue #6.
+[assembly: System.Reflection.AssemblyMetadata("Layer", "sequencer")]
