@@ -82,7 +82,7 @@ public static class CosignSignatures
     });
 
     /// <summary>Reads and checks one signed payload; returns null when it is acceptable, else the reason.</summary>
-    internal static string? CheckPayload(byte[] payload, string expectedRepository, string manifestDigest)
+    internal static string? CheckPayload(byte[] payload, string manifestDigest)
     {
         try
         {
@@ -91,8 +91,9 @@ public static class CosignSignatures
             if (critical.GetProperty("type").GetString() != PayloadType) return "payload type is not a cosign container image signature";
             var digest = critical.GetProperty("image").GetProperty("docker-manifest-digest").GetString();
             if (digest != manifestDigest) return $"payload signs {digest}, not {manifestDigest}";
-            var identity = critical.GetProperty("identity").GetProperty("docker-reference").GetString();
-            if (identity != expectedRepository) return $"payload identity {identity} is not {expectedRepository}";
+            // Like cosign's SimpleClaimVerifier, the identity is not compared: images are copied between registries
+            // and mirrors under other names, and the manifest digest is what binds the signature to the content.
+            _ = critical.GetProperty("identity").GetProperty("docker-reference").GetString();
             return null;
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException) { return "malformed payload: " + e.Message; }

@@ -6,7 +6,7 @@ namespace Talos.Upgrade.Images;
 /// <summary>
 /// Verifies that an image manifest carries a cosign signature from one of the trusted public keys (from the
 /// machine config). Run before any slot byte is written; an image passes when at least one signature layer has
-/// a valid payload for this repository and manifest digest and a signature by a trusted key.
+/// a valid payload for this manifest digest and a signature by a trusted key.
 /// </summary>
 public sealed class SignatureVerifier
 {
@@ -39,7 +39,7 @@ public sealed class SignatureVerifier
             if (layer.MediaType != OciMediaTypes.CosignSimpleSigning) continue;
             if (layer.Size > 64 * 1024) { reasons.Add($"payload {layer.Digest} is implausibly large"); continue; }
             var payload = await ReadVerifiedAsync(source, sigRef, layer, ct);
-            if (CosignSignatures.CheckPayload(payload, reference.Name, manifestDigest) is { } bad) { reasons.Add(bad); continue; }
+            if (CosignSignatures.CheckPayload(payload, manifestDigest) is { } bad) { reasons.Add(bad); continue; }
             if (layer.Annotations?.TryGetValue(CosignSignatures.SignatureAnnotation, out var b64) != true) { reasons.Add($"payload {layer.Digest} has no signature annotation"); continue; }
             byte[] signature;
             try { signature = Convert.FromBase64String(b64!); }
