@@ -26,7 +26,7 @@ public sealed class ImagePuller(LocalLayoutStore store)
     {
         if (store.HasBlob(reference, blob.Digest)) return;
         await using var s = await source.OpenBlobAsync(reference, blob, ct);
-        var (_, size) = await store.PutBlobAsync(reference, s, blob.Digest, $"blob {blob.Digest} ({blob.MediaType}) of {reference} from {source.Description}", ct);
+        var (_, size) = await store.PutBlobAsync(reference, s, blob.Digest, $"blob {blob.Digest} ({blob.MediaType}) of {reference} from {source.Description}", ct, blob.Size);
         if (size != blob.Size) throw new Errors.ImageDigestMismatchException($"size of blob {blob.Digest} of {reference}", blob.Size.ToString(), size.ToString());
     }
 

@@ -70,7 +70,8 @@ public sealed class LocalLayoutStore : IImageSource
     /// writing. When <paramref name="expectedDigest"/> is given the blob is kept only if it matches
     /// (<see cref="ImageDigestMismatchException"/> otherwise, nothing kept). Returns the digest and size.
     /// </summary>
-    public async Task<(string Digest, long Size)> PutBlobAsync(ImageReference r, Stream content, string? expectedDigest, string what, CancellationToken ct)
+    /// <remarks>With <paramref name="maxSize"/>, a stream longer than that is cut off and refused (a registry cannot fill the disk).</remarks>
+    public async Task<(string Digest, long Size)> PutBlobAsync(ImageReference r, Stream content, string? expectedDigest, string what, CancellationToken ct, long maxSize = long.MaxValue)
     {
         var dir = EnsureLayout(r);
         var tmp = Path.Combine(dir, "blobs", "sha256", $".{Environment.ProcessId}-{Interlocked.Increment(ref _tmpCounter)}.tmp");
@@ -87,6 +88,7 @@ public sealed class LocalLayoutStore : IImageSource
                     hash.AppendData(buf, 0, n);
                     await f.WriteAsync(buf.AsMemory(0, n), ct);
                     size += n;
+                    if (size > maxSize) throw new ImageDigestMismatchException(what + " (size)", maxSize.ToString(), $"more than {maxSize} bytes");
                 }
                 f.Flush(flushToDisk: true);
             }
