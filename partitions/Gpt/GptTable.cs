@@ -3,6 +3,7 @@ namespace Talos.Partitions.Gpt;
 /// <summary>
 /// A whole GPT as data: disk GUID, usable LBA range, entry array size and the used entries (sorted by number).
 /// Build one with <see cref="ForDisk"/>, write it with <see cref="GptDisk.Write"/>, read it back with <see cref="GptDisk.Read"/>.
+/// Record equality compares <see cref="Partitions"/> by reference; compare partitions with <c>SequenceEqual</c>.
 /// </summary>
 public sealed record GptTable(Guid DiskGuid, long FirstUsableLba, long LastUsableLba, int EntryCount, IReadOnlyList<GptPartition> Partitions)
 {
