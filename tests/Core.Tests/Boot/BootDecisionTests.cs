@@ -63,7 +63,7 @@ public sealed class BootDecisionTests
     {
         var measured = Gen.Elements<string?>(Ev.Digest('a'), Ev.Digest('b'), Ev.Digest('c'), null);
         var input = EventGen.Logs(40).Zip(measured.Zip(measured)).ToArbitrary();
-        Check.One(Config.QuickThrowOnFailure.WithMaxTest(500), Prop.ForAll(input, t =>
+        Check.One(FsCheck.Config.QuickThrowOnFailure.WithMaxTest(500), Prop.ForAll(input, t =>
         {
             var (log, (a, b)) = t;
             var s = NodeState.Replay(log);
@@ -80,7 +80,7 @@ public sealed class BootDecisionTests
     {
         // From any random state, keep booting (appending the decided BootAttempted, never confirming):
         // every trial pick has a try left, and after at most `tries` attempts the slot is never picked again.
-        Check.One(Config.QuickThrowOnFailure.WithMaxTest(300), Prop.ForAll(EventGen.LogArb(40), log =>
+        Check.One(FsCheck.Config.QuickThrowOnFailure.WithMaxTest(300), Prop.ForAll(EventGen.LogArb(40), log =>
         {
             var s = NodeState.Replay(log);
             var m = new MeasuredSlots(s.SlotA.Digest, s.SlotB.Digest);

@@ -42,7 +42,7 @@ public sealed class EventCodecTests
     [Fact]
     public void Every_payload_round_trips_through_bytes_and_json()
     {
-        Check.One(Config.QuickThrowOnFailure.WithMaxTest(300), Prop.ForAll(EventGen.LogArb(5), log => log.All(e =>
+        Check.One(FsCheck.Config.QuickThrowOnFailure.WithMaxTest(300), Prop.ForAll(EventGen.LogArb(5), log => log.All(e =>
             EventCodec.Decode(EventCodec.Encode(e), EventCodec.TypeCode(e)).Equals(e)
             && EventCodec.FromJson(EventCodec.ToCanonicalJson(e)).Equals(e))));
     }

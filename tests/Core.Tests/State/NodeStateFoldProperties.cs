@@ -9,7 +9,7 @@ namespace Talos.Core.Tests.State;
 /// <summary>Issue 4 property tests of the fold: determinism, totality, hash laws, prefixes, snapshots.</summary>
 public sealed class NodeStateFoldProperties
 {
-    private static readonly Config Cfg = Config.QuickThrowOnFailure.WithMaxTest(150);
+    private static readonly FsCheck.Config Cfg = FsCheck.Config.QuickThrowOnFailure.WithMaxTest(150);
 
     [Fact]
     public void Apply_is_deterministic_and_total_over_random_logs()
@@ -29,7 +29,7 @@ public sealed class NodeStateFoldProperties
         // Pairs of short logs over tiny domains produce equal states often enough to test both directions.
         var pair = EventGen.Logs(6).Zip(EventGen.Logs(6)).ToArbitrary();
         var equalSeen = 0;
-        Check.One(Config.QuickThrowOnFailure.WithMaxTest(400), Prop.ForAll(pair, t =>
+        Check.One(FsCheck.Config.QuickThrowOnFailure.WithMaxTest(400), Prop.ForAll(pair, t =>
         {
             var (x, y) = t;
             var a = NodeState.Replay(x);
