@@ -17,6 +17,9 @@ public sealed partial record NodeState
             return state.WithAnomaly(e.Sequence,
                 $"event {e.Sequence} ({e.PayloadCase}) is not after {state.LastSequence}; ignored");
         var s = state with { LastSequence = e.Sequence };
+        // A checkpoint right after the event it covers can be verified against the fold (invariant 6).
+        if (e.Checkpoint is { StateHash.Length: > 0 } cp && cp.UpToSequence == state.LastSequence && cp.StateHash != state.Hash)
+            s = s.WithAnomaly(e.Sequence, $"checkpoint at {cp.UpToSequence} says state {cp.StateHash}, the fold gives {state.Hash}");
         if (e.Sequence != state.LastSequence + 1)
             s = s.WithAnomaly(e.Sequence, $"gap: event {e.Sequence} follows {state.LastSequence}");
         return s.ApplyPayload(e);

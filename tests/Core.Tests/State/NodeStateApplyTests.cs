@@ -123,3 +123,33 @@ public sealed class NodeStateApplyTests
         Assert.Throws<SnapshotDecodeException>(() => NodeState.FromSnapshot([.. ok, 0x08, 0x05])); // repeated field 1
     }
 }
+
+public sealed class CheckpointAndFactoryTests
+{
+    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
+    }
+
+    [Fact]
+    public void Checkpoint_with_a_wrong_hash_is_an_anomaly_and_a_right_one_is_not()
+    {
+        var ev = new Ev();
+        var s = NodeState.Replay([ev.MetaSet(6, "A")]);
+        var good = NodeState.Apply(s, ev.Make(e => e.Checkpoint = new Checkpoint { UpToSequence = 1, StateHash = s.Hash }));
+        Assert.Empty(good.Anomalies);
+        Assert.Equal(1ul, good.LastCheckpoint);
+        var bad = NodeState.Apply(good, ev.Make(e => e.Checkpoint = new Checkpoint { UpToSequence = 2, StateHash = new string('0', 64) }));
+        Assert.Contains("checkpoint at 2", Assert.Single(bad.Anomalies).Message);
+    }
+
+    [Fact]
+    public void Factory_stamps_time_from_the_injected_clock()
+    {
+        var e = Talos.Core.Events.NodeEvents.Create(7, new FixedClock(new DateTimeOffset(2026, 3, 1, 0, 0, 0, TimeSpan.Zero)), "a", "s",
+            x => x.MaintenanceEntered = new MaintenanceEntered { Reason = "r" });
+        Assert.Equal((7ul, "a", "s"), (e.Sequence, e.ActorId, e.SequenceId));
+        Assert.Equal(new DateTime(2026, 3, 1, 0, 0, 0, DateTimeKind.Utc), e.Time.ToDateTime());
+        Assert.Throws<ArgumentException>(() => Talos.Core.Events.NodeEvents.Create(1, TimeProvider.System, "", "", _ => { }));
+    }
+}
