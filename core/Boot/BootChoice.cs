@@ -39,6 +39,28 @@ public sealed record BootChoice(BootKind Kind, Slot Slot, bool Trial, uint Tries
     public BootAttempted? ToBootAttempted() =>
         Kind == BootKind.Maintenance ? null : new BootAttempted { Slot = Slot, Trial = Trial, TriesLeft = TriesLeftAfter };
 
+    /// <summary>
+    /// For a <see cref="BootKind.Fallback"/>: the RolledBack event the boot loader appends before BootAttempted,
+    /// with its evidence (failed checks of the last boot, tries used on the skipped slot). Null otherwise.
+    /// </summary>
+    public RolledBack? ToRolledBack(State.NodeState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        if (Kind != BootKind.Fallback)
+            return null;
+        var skipped = state.SlotOf(SkippedSlot);
+        var r = new RolledBack
+        {
+            From = SkippedSlot,
+            To = Slot,
+            Reason = Reason == SkipReason.DigestMismatch ? RollbackReason.DigestMismatch : RollbackReason.TriesExhausted,
+            Detail = Detail,
+            TriesUsed = skipped.TriesUsed,
+        };
+        r.FailedChecks.AddRange(state.FailedChecks);
+        return r;
+    }
+
     /// <inheritdoc />
     public override string ToString() => Kind switch
     {

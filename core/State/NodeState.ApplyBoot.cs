@@ -42,7 +42,7 @@ public sealed partial record NodeState
         var s = this;
         if (t.Tries == 0)
             s = s.WithAnomaly(e.Sequence, $"trial boot of slot {t.Slot} set with zero tries: it will never boot");
-        return s.WithSlot(t.Slot, slot with { TriesLeft = t.Tries, Successful = false }).Prefer(t.Slot) with
+        return s.WithSlot(t.Slot, slot with { TriesLeft = t.Tries, TriesBudget = t.Tries, Successful = false }).Prefer(t.Slot) with
         {
             Installed = true,
         };
@@ -100,7 +100,7 @@ public sealed partial record NodeState
         var slot = SlotOf(c.Slot);
         if (c.Slot != BootedSlot || !slot.HasImage)
             return WithAnomaly(e.Sequence, $"boot confirmed for slot {c.Slot} but the node booted {BootedSlot}");
-        return WithSlot(c.Slot, slot with { Successful = true, TriesLeft = 0, Priority = Math.Max(slot.Priority, 1) })
+        return WithSlot(c.Slot, slot with { Successful = true, TriesLeft = 0, TriesBudget = 0, Priority = Math.Max(slot.Priority, 1) })
             with { Installed = true };
     }
 

@@ -13,7 +13,9 @@ namespace Talos.Core.State;
 /// <param name="Priority">Boot priority; 0 means never boot this slot.</param>
 /// <param name="TriesLeft">Trial boots remaining (meaningful only while not <see cref="Successful"/>).</param>
 /// <param name="Successful">True once a boot of this content was confirmed healthy.</param>
-public sealed record SlotState(string Digest, string Version, string ImageRef, ulong Size, uint Priority, uint TriesLeft, bool Successful)
+/// <param name="TriesBudget">Tries given by the last TrialBootSet (for the RolledBack evidence "tries used").</param>
+public sealed record SlotState(string Digest, string Version, string ImageRef, ulong Size, uint Priority, uint TriesLeft, bool Successful,
+    uint TriesBudget = 0)
 {
     /// <summary>An empty, unbootable slot.</summary>
     public static SlotState Empty { get; } = new("", "", "", 0, 0, 0, false);
@@ -23,6 +25,9 @@ public sealed record SlotState(string Digest, string Version, string ImageRef, u
 
     /// <summary>True when the slot is a pending trial (bootable, not yet confirmed).</summary>
     public bool IsTrial => HasImage && Priority > 0 && !Successful;
+
+    /// <summary>Trial attempts consumed so far.</summary>
+    public uint TriesUsed => TriesBudget >= TriesLeft ? TriesBudget - TriesLeft : 0;
 }
 
 /// <summary>The sequence that currently holds the node (null in <see cref="NodeState.Running"/> when idle).</summary>

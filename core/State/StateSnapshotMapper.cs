@@ -116,12 +116,12 @@ internal static class StateSnapshotMapper
     private static SlotSnapshot ToMessage(SlotState s) => new()
     {
         Digest = s.Digest, Version = s.Version, ImageRef = s.ImageRef, Size = s.Size,
-        Priority = s.Priority, TriesLeft = s.TriesLeft, Successful = s.Successful,
+        Priority = s.Priority, TriesLeft = s.TriesLeft, Successful = s.Successful, TriesBudget = s.TriesBudget,
     };
 
     private static SlotState FromMessage(SlotSnapshot? s) => s is null
         ? SlotState.Empty
-        : new SlotState(s.Digest, s.Version, s.ImageRef, s.Size, s.Priority, s.TriesLeft, s.Successful);
+        : new SlotState(s.Digest, s.Version, s.ImageRef, s.Size, s.Priority, s.TriesLeft, s.Successful, s.TriesBudget);
 
     private static RunningSnapshot ToMessage(RunningSequence? r) => r is null
         ? new RunningSnapshot()

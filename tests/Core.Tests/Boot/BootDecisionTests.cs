@@ -102,3 +102,27 @@ public sealed class BootDecisionTests
         }));
     }
 }
+
+public sealed class RollbackEvidenceTests
+{
+    [Fact]
+    public void Fallback_after_exhausted_trial_yields_rolled_back_with_evidence()
+    {
+        var ev = new Ev();
+        var s = NodeState.Replay([
+            ev.Written(Slot.A, 'a'), ev.Trial(Slot.A, 1), ev.Attempt(Slot.A, true, 0), ev.Booted(Slot.A, 'a'), ev.Confirmed(Slot.A),
+            ev.Written(Slot.B, 'b'), ev.Trial(Slot.B, 2), ev.Attempt(Slot.B, true, 1), ev.Booted(Slot.B, 'b'),
+            ev.Make(e => e.HealthCheckResult = new HealthCheckResult { Check = "services", Passed = false, Detail = "kubelet" }),
+            ev.Make(e => e.HealthCheckResult = new HealthCheckResult { Check = "apid", Passed = true }),
+            ev.Attempt(Slot.B, true, 0), ev.Booted(Slot.B, 'b'),
+            ev.Make(e => e.HealthCheckResult = new HealthCheckResult { Check = "services", Passed = false, Detail = "kubelet" })]);
+        var d = BootDecision.Decide(s, new MeasuredSlots(Ev.Digest('a'), Ev.Digest('b')));
+        Assert.Equal(BootKind.Fallback, d.Kind);
+        var r = d.ToRolledBack(s)!;
+        Assert.Equal((Slot.B, Slot.A, RollbackReason.TriesExhausted, 2u), (r.From, r.To, r.Reason, r.TriesUsed));
+        Assert.Equal(["services"], r.FailedChecks);
+        var after = NodeState.Apply(s, ev.Make(e => e.RolledBack = r));
+        Assert.Equal(BootKind.Normal, BootDecision.Decide(after, new MeasuredSlots(Ev.Digest('a'), Ev.Digest('b'))).Kind);
+        Assert.Null(BootDecision.Decide(after, new MeasuredSlots(Ev.Digest('a'), null)).ToRolledBack(after));
+    }
+}
