@@ -51,6 +51,8 @@ public sealed partial record NodeState
     private NodeState OnBootAttempted(NodeEvent e)
     {
         var b = e.BootAttempted;
+        if (b.Slot == Slot.Unspecified)
+            return WithAnomaly(e.Sequence, "boot attempted on an unspecified slot; ignored");
         var slot = SlotOf(b.Slot);
         var s = this with
         {
@@ -76,6 +78,8 @@ public sealed partial record NodeState
     private NodeState OnBooted(NodeEvent e)
     {
         var b = e.Booted;
+        if (b.Slot == Slot.Unspecified)
+            return WithAnomaly(e.Sequence, "booted an unspecified slot; ignored");
         var s = this with
         {
             BootedSlot = b.Slot,

@@ -63,6 +63,8 @@ internal static class StateSnapshotMapper
         }
         if (m.Format != Format)
             throw new SnapshotDecodeException($"unsupported snapshot format {m.Format} (expected {Format})");
+        if (m.Anomalies.Count > NodeState.MaxAnomalies || (ulong)m.Anomalies.Count > m.AnomalyCount)
+            throw new SnapshotDecodeException($"{m.Anomalies.Count} anomalies kept but at most {NodeState.MaxAnomalies} (and at most anomaly_count {m.AnomalyCount}) are allowed");
         NodeState s;
         try
         {

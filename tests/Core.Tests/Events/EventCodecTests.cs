@@ -93,3 +93,16 @@ public sealed class EventCodecTests
         throw new FileNotFoundException("specs/" + name + " not found above " + AppContext.BaseDirectory);
     }
 }
+
+public sealed class StateSpecSyncTests
+{
+    [Fact]
+    public void Node_state_format_spec_lists_every_snapshot_field()
+    {
+        var doc = File.ReadAllText(EventCodecTests.SpecPath("formats/node-state.md"));
+        foreach (var f in Talos.Api.State.NodeStateSnapshot.Descriptor.Fields.InFieldNumberOrder())
+            Assert.Contains($"| {f.FieldNumber} | {f.Name} |", doc);
+        foreach (var f in Talos.Api.State.SlotSnapshot.Descriptor.Fields.InFieldNumberOrder())
+            Assert.Contains($"{f.Name} {f.FieldNumber}", doc);
+    }
+}

@@ -153,3 +153,18 @@ public sealed class CheckpointAndFactoryTests
         Assert.Throws<ArgumentException>(() => Talos.Core.Events.NodeEvents.Create(1, TimeProvider.System, "", "", _ => { }));
     }
 }
+
+public sealed class SnapshotLimitTests
+{
+    [Fact]
+    public void Snapshot_with_too_many_anomalies_is_rejected_and_fold_keeps_only_the_last_32()
+    {
+        var ev = new Ev();
+        var s = NodeState.Replay(Enumerable.Range(0, 40).Select(_ => ev.TaskDone("x")));
+        Assert.Equal((40ul, NodeState.MaxAnomalies), (s.AnomalyCount, s.Anomalies.Count));
+        Assert.Equal(9ul, s.Anomalies[0].Sequence);
+        var m = Talos.Api.State.NodeStateSnapshot.Parser.ParseFrom(s.ToSnapshot());
+        m.Anomalies.Add(new Talos.Api.State.AnomalySnapshot { Sequence = 99, Message = "extra" });
+        Assert.Contains("at most 32", Assert.Throws<SnapshotDecodeException>(() => NodeState.FromSnapshot(Google.Protobuf.MessageExtensions.ToByteArray(m))).Reason);
+    }
+}
