@@ -22,7 +22,9 @@ public sealed class EventCodecTests
     {
         var hex = Convert.ToHexStringLower(EventCodec.Encode(Sample()));
         // 08 01 sequence=1 | 12 06 08 81 e0 d5 ca 06 time | 1a 07 "actor-1" | 22 05 "seq-1" | 82 02 <len> payload field 32
-        Assert.StartsWith("0801120608", hex);
+        // Byte table in specs/events.md ("Golden example").
+        Assert.Equal("080112060881f2d6ca061a076163746f722d3122057365712d3182025b0802120a696d673a76312e322e331a40" +
+            string.Concat(Enumerable.Repeat("61", 64)) + "20ac022a0676312e322e33", hex);
         Assert.Contains("1a076163746f722d31" + "22057365712d31" + "8202", hex);
         Assert.Equal(32, EventCodec.TypeCode(Sample()));
         Assert.Equal(EventCodec.Encode(Sample()), EventCodec.Encode(EventCodec.Decode(EventCodec.Encode(Sample()))));
