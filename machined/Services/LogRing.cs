@@ -12,12 +12,15 @@ public sealed class LogRing(int capacity)
     private TaskCompletionSource _grew = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Appends a line prefixed with its RFC 3339 time.</summary>
-    public void Append(DateTimeOffset time, string line)
+    public void Append(DateTimeOffset time, string line) => AppendRaw($"{time.UtcDateTime:yyyy-MM-ddTHH:mm:ss.fffZ} {line}");
+
+    /// <summary>Appends a line as is (callers that format their own prefix, e.g. the kernel ring).</summary>
+    public void AppendRaw(string line)
     {
         TaskCompletionSource grew;
         lock (_gate)
         {
-            _lines.Enqueue((_next++, $"{time.UtcDateTime:yyyy-MM-ddTHH:mm:ss.fffZ} {line}"));
+            _lines.Enqueue((_next++, line));
             while (_lines.Count > capacity) _lines.Dequeue();
             grew = _grew;
             _grew = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
