@@ -52,7 +52,7 @@ public static class PemCodec
         try
         {
             var cert = new X509CertificateParser().ReadCertificate(obj.Content);
-            return cert ?? throw new PkiFormatException(what, "PEM block holds no certificate");
+            return cert ?? throw new PkiFormatException(what, "DER is not an X.509 certificate");
         }
         catch (Exception e) when (e is not PkiFormatException)
         {
