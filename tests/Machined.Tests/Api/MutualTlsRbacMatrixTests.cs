@@ -131,6 +131,25 @@ public sealed class MutualTlsRbacMatrixTests(ConfiguredNodeFixture node) : IClas
     }
 
     [Fact]
+    public async Task Health_reports_serving_and_reflection_lists_the_served_services()
+    {
+        var channel = node.Channel("reader", () => ApiClient.Open(node.Host.EndPoint, node.Pki.Client(Roles.Reader), node.Pki.CaCertificate));
+        var health = new Grpc.Health.V1.Health.HealthClient(channel);
+        Assert.Equal(Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, (await health.CheckAsync(new())).Status);
+        Assert.Equal(Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving,
+            (await health.CheckAsync(new() { Service = "machine.MachineService" })).Status);
+
+        using var call = new Grpc.Reflection.V1Alpha.ServerReflection.ServerReflectionClient(channel).ServerReflectionInfo();
+        await call.RequestStream.WriteAsync(new() { ListServices = "" });
+        await call.RequestStream.CompleteAsync();
+        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+        var names = call.ResponseStream.Current.ListServicesResponse.Service.Select(s => s.Name).ToArray();
+        Assert.Contains("machine.MachineService", names);
+        Assert.Contains("cosi.resource.State", names);
+        Assert.Contains("grpc.health.v1.Health", names);
+    }
+
+    [Fact]
     public async Task A_certificate_from_another_ca_gets_no_call_through()
     {
         using var channel = ApiClient.Open(node.Host.EndPoint, node.ForeignPki.Client(Roles.Admin), node.Pki.CaCertificate);
