@@ -53,9 +53,13 @@ public sealed partial class SequenceRunner
                 ? Task.FromResult<(TaskOutcome, Exception?)>((TaskOutcome.Continue, null))
                 : RunTaskAsync(phase, t, siblings)).ToArray();
             var results = await Task.WhenAll(runs);
-            for (var i = 0; i < results.Length; i++)
+            // Report the root cause: a sibling cancelled because of it fails with OperationCanceledException.
+            var failedAt = Array.FindIndex(results, r => r.Item2 is { } e && e is not OperationCanceledException);
+            if (failedAt < 0) failedAt = Array.FindIndex(results, r => r.Item2 is not null);
+            if (failedAt >= 0)
             {
-                if (results[i].Item2 is not { } err) continue;
+                var i = failedAt;
+                var err = results[i].Item2!;
                 var failure = new PhaseFailedException(Seq, phase.Name, index + 1, phase.Tasks[i].Name, i + 1, phase.Tasks.Count, err);
                 Error = failure;
                 var code = err is OperationCanceledException ? FailureCode.Canceled : FailureCode.Fatal;
