@@ -33,7 +33,7 @@ public enum RecoveryAction
 /// <item>If every open task declares ReRun and <c>resolve</c> returns the phase list, append SequenceResumed for each
 ///   and resume the run from the interrupted phase (the open tasks run again; completed tasks are not repeated).</item>
 /// <item>Otherwise re-run the ReRun tasks on their own, run the compensation of each Compensate task (recording
-///   StepCompensated), and append SequenceAbandoned.</item>
+///   StepCompensated), close each Abandon task with TaskFailed(CANCELED, "abandoned: ..."), and append SequenceAbandoned.</item>
 /// </list>
 /// Recovery is itself crash-safe: every step it takes is journaled, compensations are idempotent, and running it
 /// again after a crash picks up where it stopped.
@@ -73,6 +73,11 @@ public sealed class CrashRecovery(ISequenceJournal journal, ITaskCatalog catalog
                     await RunCatalogTaskAsync(c.CompensationTask, s, open.Phase, 1, request, facts, ct);
                     await runner.AppendAsync(new StepCompensated(s.SequenceId, s.ActorId, s.Sequence, open.Phase, open.Task, c.CompensationTask));
                     compensated = true;
+                    break;
+                default:
+                    // Close the step explicitly so no TaskStarted is left without an end (the catalogue has no TaskAbandoned).
+                    await runner.AppendAsync(new TaskFailed(s.SequenceId, s.ActorId, s.Sequence, open.Phase, open.Task, FailureCode.Canceled,
+                        "abandoned: interrupted by power loss"));
                     break;
             }
         }
