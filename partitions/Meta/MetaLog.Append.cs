@@ -1,0 +1,212 @@
+namespace Talos.Partitions.Meta;
+
+public sealed partial class MetaLog
+{
+    private readonly List<Pending> _queue = [];
+    private bool _committing;
+    private Exception? _failed;
+
+    private sealed class Pending(IReadOnlyList<LogEntry> entries, int bytes)
+    {
+        public IReadOnlyList<LogEntry> Entries { get; } = entries;
+        public int Bytes { get; } = bytes;
+        public TaskCompletionSource<ulong> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    /// <summary>
+    /// Appends <paramref name="entries"/> and returns their sequence numbers once they are written and flushed.
+    /// Concurrent callers are group-committed: one write and one flush for every batch queued meanwhile, in queue
+    /// order. <paramref name="ct"/> is observed only before the entries are queued; once queued they are committed.
+    /// </summary>
+    /// <exception cref="MetaLogFullException">No room even after a checkpoint.</exception>
+    /// <exception cref="MetaLogFailedException">An earlier I/O failure stopped the log.</exception>
+    public async ValueTask<IReadOnlyList<ulong>> AppendAsync(IReadOnlyList<LogEntry> entries, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        if (_readOnly) throw new InvalidOperationException("the META log was opened read-only for audit");
+        if (entries.Count == 0) throw new ArgumentException("at least one entry is required", nameof(entries));
+        var bytes = 0;
+        foreach (var e in entries)
+        {
+            if (e.Payload.Length > _opt.MaxPayload)
+                throw new ArgumentOutOfRangeException(nameof(entries), e.Payload.Length, $"payload larger than MaxPayload {_opt.MaxPayload}");
+            bytes += RecordFrame.Overhead + e.Payload.Length;
+        }
+        ct.ThrowIfCancellationRequested();
+        var p = new Pending(entries, bytes);
+        bool lead;
+        lock (_lock)
+        {
+            if (_failed is not null) throw new MetaLogFailedException(_failed);
+            _queue.Add(p);
+            lead = !_committing;
+            _committing = true;
+        }
+        if (lead) CommitUntilDone(p);
+        var first = await p.Done.Task.ConfigureAwait(false);
+        var seqs = new ulong[entries.Count];
+        for (var i = 0; i < seqs.Length; i++) seqs[i] = first + (ulong)i;
+        return seqs;
+    }
+
+    /// <summary>
+    /// Writes a checkpoint now (folding the records since the last one) and continues in the other region.
+    /// Needs <see cref="MetaLogOptions.SnapshotFolder"/>.
+    /// </summary>
+    public async ValueTask CheckpointAsync(bool forceDropUnmirrored = false, CancellationToken ct = default)
+    {
+        if (_readOnly) throw new InvalidOperationException("the META log was opened read-only for audit");
+        if (_opt.SnapshotFolder is null) throw new InvalidOperationException("no SnapshotFolder configured: the log cannot checkpoint");
+        // Runs through the commit queue as a zero-entry batch so it is ordered with appends and never concurrent with a write.
+        var p = new Pending([], forceDropUnmirrored ? -1 : 0);
+        ct.ThrowIfCancellationRequested();
+        bool lead;
+        lock (_lock)
+        {
+            if (_failed is not null) throw new MetaLogFailedException(_failed);
+            _queue.Add(p);
+            lead = !_committing;
+            _committing = true;
+        }
+        if (lead) CommitUntilDone(p);
+        await p.Done.Task.ConfigureAwait(false);
+    }
+
+    // The leader commits until its own batch is durable; if more batches queued meanwhile, a pool thread takes over
+    // so the leader's caller is not held hostage by later callers.
+    private void CommitUntilDone(Pending? mine)
+    {
+        while (true)
+        {
+            List<Pending> batch;
+            lock (_lock)
+            {
+                if (_queue.Count == 0 || (mine is not null && mine.Done.Task.IsCompleted))
+                {
+                    if (_queue.Count == 0) { _committing = false; return; }
+                    _ = Task.Run(() => CommitUntilDone(null));
+                    return;
+                }
+                batch = TakeBatch();
+            }
+            CommitBatch(batch);
+        }
+    }
+
+    // Takes queued work in order: either one checkpoint request, or appends up to a quarter region of bytes.
+    private List<Pending> TakeBatch()
+    {
+        var batch = new List<Pending>();
+        long bytes = 0, cap = Math.Max(_sb.RegionLength / 4, 1);
+        while (_queue.Count > 0)
+        {
+            var next = _queue[0];
+            if (next.Entries.Count == 0) { if (batch.Count == 0) { batch.Add(next); _queue.RemoveAt(0); } break; }
+            if (batch.Count > 0 && bytes + next.Bytes > cap) break;
+            batch.Add(next);
+            bytes += next.Bytes;
+            _queue.RemoveAt(0);
+        }
+        return batch;
+    }
+
+    private void CommitBatch(List<Pending> batch)
+    {
+        try
+        {
+            if (batch[0].Entries.Count == 0)
+            {
+                WriteCheckpoint(batch[0].Bytes < 0 || _opt.ForceDropUnmirrored);
+                batch[0].Done.SetResult(0);
+                return;
+            }
+            long bytes = 0;
+            foreach (var p in batch) bytes += p.Bytes;
+            EnsureRoom(AlignUp(bytes));
+            WriteRecords(batch);
+        }
+        catch (MetaLogFullException full)
+        {
+            foreach (var p in batch) p.Done.TrySetException(full);
+        }
+        catch (Exception ex)
+        {
+            lock (_lock) _failed = ex;
+            foreach (var p in batch) p.Done.TrySetException(new MetaLogFailedException(ex));
+            lock (_lock)
+            {
+                foreach (var q in _queue) q.Done.TrySetException(new MetaLogFailedException(ex));
+                _queue.Clear();
+            }
+        }
+    }
+
+    private void EnsureRoom(long padded)
+    {
+        var limit = (long)(_sb.RegionLength * _opt.CheckpointThreshold);
+        if (_writePos + padded <= limit) return;
+        if (_opt.SnapshotFolder is not null) WriteCheckpoint(_opt.ForceDropUnmirrored);
+        if (_writePos + padded > _sb.RegionLength)
+            throw new MetaLogFullException(_writePos + padded, _sb.RegionLength, _mirrored,
+                _opt.SnapshotFolder is null ? "no SnapshotFolder is configured, so the log cannot checkpoint" : "the batch does not fit after a checkpoint");
+    }
+
+    private void WriteRecords(List<Pending> batch)
+    {
+        var start = _writePos;
+        var pos = start;
+        var seq = _firstSeq + (ulong)_count;
+        var ts = (_time.GetUtcNow().UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
+        var hash = _lastHash.ToArray();
+        var newOffsets = new long[batch.Sum(p => p.Entries.Count)];
+        var k = 0;
+        try
+        {
+            foreach (var p in batch)
+                foreach (var e in p.Entries)
+                {
+                    var len = RecordFrame.Encode(_region.AsSpan((int)pos), seq++, ts, e.EventType, e.Payload.Span, hash);
+                    RecordFrame.Hash(_region.AsSpan((int)pos, len), hash);
+                    newOffsets[k++] = pos;
+                    pos += len;
+                }
+            var end = AlignUp(pos);
+            _dev.Write(_sb.RegionStart(_sb.ActiveRegion) + start, _region.AsSpan((int)start, (int)(end - start)));
+            _dev.Flush();
+            Publish(newOffsets, hash, end);
+        }
+        catch
+        {
+            _region.AsSpan((int)start, (int)(pos - start)).Clear();
+            throw;
+        }
+        var first = _firstSeq + (ulong)_count - (ulong)newOffsets.Length;
+        foreach (var p in batch)
+        {
+            p.Done.SetResult(first);
+            first += (ulong)p.Entries.Count;
+        }
+    }
+
+    private void Publish(long[] newOffsets, byte[] hash, long end)
+    {
+        lock (_lock)
+        {
+            var offsets = _offsets;
+            if (_count + newOffsets.Length > offsets.Length)
+            {
+                // Grow into a new array: readers holding the old one keep a consistent prefix.
+                offsets = new long[Math.Max(offsets.Length * 2, _count + newOffsets.Length)];
+                Array.Copy(_offsets, offsets, _count);
+            }
+            newOffsets.CopyTo(offsets, _count);
+            _offsets = offsets;
+            _count += newOffsets.Length;
+            _lastHash = hash;
+            _writePos = end;
+            var signal = _appended;
+            _appended = NewSignal();
+            signal.SetResult();
+        }
+    }
+}
