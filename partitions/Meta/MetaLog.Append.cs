@@ -3,7 +3,8 @@ namespace Talos.Partitions.Meta;
 public sealed partial class MetaLog
 {
     private readonly List<Pending> _queue = [];
-    private bool _committing;
+    private bool _stopping;
+    private Thread? _writer;
     private Exception? _failed;
 
     private sealed class Pending(IReadOnlyList<LogEntry> entries, int bytes)
@@ -15,8 +16,8 @@ public sealed partial class MetaLog
 
     /// <summary>
     /// Appends <paramref name="entries"/> and returns their sequence numbers once they are written and flushed.
-    /// Concurrent callers are group-committed: one write and one flush for every batch queued meanwhile, in queue
-    /// order. <paramref name="ct"/> is observed only before the entries are queued; once queued they are committed.
+    /// Concurrent callers are group-committed: a writer thread takes everything queued while the previous flush ran
+    /// and writes it with one write and one flush, in queue order. <paramref name="ct"/> is observed only before the entries are queued; once queued they are committed.
     /// </summary>
     /// <exception cref="MetaLogFullException">No room even after a checkpoint.</exception>
     /// <exception cref="MetaLogFailedException">An earlier I/O failure stopped the log.</exception>
@@ -34,15 +35,7 @@ public sealed partial class MetaLog
         }
         ct.ThrowIfCancellationRequested();
         var p = new Pending(entries, bytes);
-        bool lead;
-        lock (_lock)
-        {
-            if (_failed is not null) throw new MetaLogFailedException(_failed);
-            _queue.Add(p);
-            lead = !_committing;
-            _committing = true;
-        }
-        if (lead) CommitUntilDone(p);
+        Enqueue(p);
         var first = await p.Done.Task.ConfigureAwait(false);
         var seqs = new ulong[entries.Count];
         for (var i = 0; i < seqs.Length; i++) seqs[i] = first + (ulong)i;
@@ -60,37 +53,52 @@ public sealed partial class MetaLog
         // Runs through the commit queue as a zero-entry batch so it is ordered with appends and never concurrent with a write.
         var p = new Pending([], forceDropUnmirrored ? -1 : 0);
         ct.ThrowIfCancellationRequested();
-        bool lead;
-        lock (_lock)
-        {
-            if (_failed is not null) throw new MetaLogFailedException(_failed);
-            _queue.Add(p);
-            lead = !_committing;
-            _committing = true;
-        }
-        if (lead) CommitUntilDone(p);
+        Enqueue(p);
         await p.Done.Task.ConfigureAwait(false);
     }
 
-    // The leader commits until its own batch is durable; if more batches queued meanwhile, a pool thread takes over
-    // so the leader's caller is not held hostage by later callers.
-    private void CommitUntilDone(Pending? mine)
+    // One writer thread drains the queue: callers only enqueue and await, so a caller blocked in a flush never holds
+    // back others from queueing (a leader running on a pool thread did, when the pool had one free thread).
+    private void WriterLoop()
     {
         while (true)
         {
             List<Pending> batch;
             lock (_lock)
             {
-                if (_queue.Count == 0 || (mine is not null && mine.Done.Task.IsCompleted))
-                {
-                    if (_queue.Count == 0) { _committing = false; return; }
-                    _ = Task.Run(() => CommitUntilDone(null));
-                    return;
-                }
+                while (_queue.Count == 0 && !_stopping) Monitor.Wait(_lock);
+                if (_queue.Count == 0) return;
                 batch = TakeBatch();
             }
             CommitBatch(batch);
         }
+    }
+
+    private void Enqueue(Pending p)
+    {
+        lock (_lock)
+        {
+            if (_failed is not null) throw new MetaLogFailedException(_failed);
+            ObjectDisposedException.ThrowIf(_stopping, this);
+            _queue.Add(p);
+            Monitor.Pulse(_lock);
+        }
+    }
+
+    private void StartWriter()
+    {
+        _writer = new Thread(WriterLoop) { IsBackground = true, Name = "meta-log-writer" };
+        _writer.Start();
+    }
+
+    private void StopWriter()
+    {
+        lock (_lock)
+        {
+            _stopping = true;
+            Monitor.Pulse(_lock);
+        }
+        _writer?.Join();
     }
 
     // Takes queued work in order: either one checkpoint request, or appends up to a quarter region of bytes.

@@ -22,6 +22,7 @@ public sealed partial class MetaLog
         options.Validate();
         var log = new MetaLog(partition, options, time, readOnly: false);
         log.Load();
+        log.StartWriter();
         if (log.Recovery.Reason != TruncationReason.None && options.RepairEventFactory is { } factory)
             log.AppendAsync([factory(log.Recovery)]).AsTask().GetAwaiter().GetResult();
         return log;

@@ -12,7 +12,7 @@ namespace Talos.Partitions.Meta;
 /// </summary>
 /// <remarks>
 /// Thread safety: appends, reads and follows may run concurrently. Appends are group-committed: callers queue,
-/// one of them writes every queued batch with one write and one flush, then completes them all.
+/// a writer thread writes every queued batch with one write and one flush, then completes them all.
 /// </remarks>
 public sealed partial class MetaLog : IDisposable
 {
@@ -122,8 +122,8 @@ public sealed partial class MetaLog : IDisposable
         ct.ThrowIfCancellationRequested();
     }
 
-    /// <inheritdoc />
-    public void Dispose() => _dev.Dispose();
+    /// <summary>Stops the writer thread after the queued batches are committed. The device stays open (the caller owns it).</summary>
+    public void Dispose() => StopWriter();
 
     private readonly record struct View(byte[] Region, long[] Offsets, int Count, ulong FirstSeq, byte[] LastHash);
 
