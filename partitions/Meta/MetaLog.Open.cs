@@ -23,9 +23,17 @@ public sealed partial class MetaLog
         var log = new MetaLog(partition, options, time, readOnly: false);
         log.Load();
         log.StartWriter();
-        if (log.Recovery.Reason != TruncationReason.None && options.RepairEventFactory is { } factory)
-            log.AppendAsync([factory(log.Recovery)]).AsTask().GetAwaiter().GetResult();
-        return log;
+        try
+        {
+            if (log.Recovery.Reason != TruncationReason.None && options.RepairEventFactory is { } factory)
+                log.AppendAsync([factory(log.Recovery)]).AsTask().GetAwaiter().GetResult();
+            return log;
+        }
+        catch
+        {
+            log.Dispose();
+            throw;
+        }
     }
 
     /// <summary>

@@ -18,27 +18,36 @@ internal static class MetaTestKit
     public const ushort RepairType = 0xFFF0;
     public static readonly Guid Node = Guid.Parse("0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0");
 
-    /// <summary>Trivial fold: snapshot = u64 record count + u64 sum of payload bytes + u64 last sequence.</summary>
+    /// <summary>Trivial fold: snapshot = u64 record count + u64 last sequence + a running SHA-256 over (type, payload).</summary>
     public static byte[] Fold(ReadOnlyMemory<byte> previous, IEnumerable<LogRecord> records)
     {
-        ulong count = 0, sum = 0, last = 0;
-        if (previous.Length == 24)
-        {
-            count = BinaryPrimitives.ReadUInt64BigEndian(previous.Span);
-            sum = BinaryPrimitives.ReadUInt64BigEndian(previous.Span[8..]);
-            last = BinaryPrimitives.ReadUInt64BigEndian(previous.Span[16..]);
-        }
-        foreach (var r in records)
-        {
-            count++;
-            foreach (var b in r.Payload.Span) sum += b;
-            last = r.Sequence;
-        }
-        var snap = new byte[24];
-        BinaryPrimitives.WriteUInt64BigEndian(snap, count);
-        BinaryPrimitives.WriteUInt64BigEndian(snap.AsSpan(8), sum);
-        BinaryPrimitives.WriteUInt64BigEndian(snap.AsSpan(16), last);
+        var snap = new byte[48];
+        if (previous.Length == 48) previous.Span.CopyTo(snap);
+        foreach (var r in records) FoldOne(snap, r.Sequence, r.EventType, r.Payload.Span);
         return snap;
+    }
+
+    /// <summary>The same fold over entries the test meant to write (the model side).</summary>
+    public static byte[] FoldEntries(IEnumerable<LogEntry> entries)
+    {
+        var snap = new byte[48];
+        ulong seq = 0;
+        foreach (var e in entries) FoldOne(snap, ++seq, e.EventType, e.Payload.Span);
+        return snap;
+    }
+
+    private static void FoldOne(byte[] snap, ulong seq, ushort type, ReadOnlySpan<byte> payload)
+    {
+        var count = BinaryPrimitives.ReadUInt64BigEndian(snap) + 1;
+        BinaryPrimitives.WriteUInt64BigEndian(snap, count);
+        BinaryPrimitives.WriteUInt64BigEndian(snap.AsSpan(8), seq);
+        using var h = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        h.AppendData(snap.AsSpan(16, 32));
+        Span<byte> t = stackalloc byte[2];
+        BinaryPrimitives.WriteUInt16BigEndian(t, type);
+        h.AppendData(t);
+        h.AppendData(payload);
+        h.GetHashAndReset(snap.AsSpan(16, 32));
     }
 
     public static LogEntry RepairEvent(RecoveryReport r) =>
