@@ -151,4 +151,25 @@ public class MetaLogBadInputTests
         Assert.Contains("checkpoint", Assert.Throws<MetaLogCorruptException>(() => Open(dev)).Reason);
         Assert.True(dev.Bytes.SequenceEqual(image));
     }
+
+    [Fact]
+    public async Task A_broken_link_deep_in_a_large_log_is_found_by_the_parallel_chain_check()
+    {
+        var dev = new MemoryBlockDevice(4 << 20);
+        using (var log = Open(dev))
+            for (var b = 0; b < 10; b++) await log.AppendAsync(Enumerable.Range(b * 1000, 1000).Select(i => Entry(i)).ToList());
+        // Record 9000: batch 8, index 999; batches are 1000 frames of 88 bytes padded to 172 sectors.
+        long at = FirstFrame + 8 * 88064L + 999 * FrameLen;
+        var sectors = new byte[1024];
+        var start = at / 512 * 512;
+        dev.Read(start, sectors);
+        var frame = sectors.AsSpan((int)(at - start), FrameLen);
+        frame[40] ^= 0x80;   // previous-hash field
+        BinaryPrimitives.WriteUInt32BigEndian(frame[^4..], Crc32C.Compute(frame[..^4]));
+        dev.Write(start, sectors);
+        using var audit = MetaLog.OpenReadOnly(dev);
+        Assert.Equal((TruncationReason.ChainBroken, 8999ul), (audit.Recovery.Reason, audit.LastSequence));
+        Assert.Equal(at, audit.Recovery.TruncatedAtOffset);
+        AssertChain(audit.ReadFrom(8990).ToList());
+    }
 }
