@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Talos.Partitions.Meta;
 
 public sealed partial class MetaLog
@@ -5,6 +7,8 @@ public sealed partial class MetaLog
     private readonly List<Pending> _queue = [];
     private bool _stopping;
     private Thread? _writer;
+    private int _lastBatchCallers;
+    private bool _busy;   // a batch is being written (inline by a caller or by the writer thread)
     private Exception? _failed;
 
     private sealed class Pending(IReadOnlyList<LogEntry> entries, int bytes)
@@ -35,11 +39,42 @@ public sealed partial class MetaLog
         }
         ct.ThrowIfCancellationRequested();
         var p = new Pending(entries, bytes);
+        if (TryCommitInline(p)) return Sequences(p, entries.Count);
         Enqueue(p);
-        var first = await p.Done.Task.ConfigureAwait(false);
-        var seqs = new ulong[entries.Count];
+        await p.Done.Task.ConfigureAwait(false);
+        return Sequences(p, entries.Count);
+    }
+
+    private static ulong[] Sequences(Pending p, int count)
+    {
+        var first = p.Done.Task.GetAwaiter().GetResult();   // completed: returns the value or throws its exception
+        var seqs = new ulong[count];
         for (var i = 0; i < seqs.Length; i++) seqs[i] = first + (ulong)i;
         return seqs;
+    }
+
+    // Fast path for a lone appender: when nothing is queued or being written and the last batch had one caller,
+    // the caller writes its own batch on its own thread (no hand-off to the writer thread and back). Anyone arriving
+    // meanwhile queues for the writer thread, which starts once this commit is done.
+    private bool TryCommitInline(Pending p)
+    {
+        lock (_lock)
+        {
+            if (_failed is not null) throw new MetaLogFailedException(_failed);
+            ObjectDisposedException.ThrowIf(_stopping, this);
+            if (_busy || _queue.Count > 0 || _lastBatchCallers > 1) return false;
+            _busy = true;
+        }
+        try { CommitBatch([p]); }
+        finally
+        {
+            lock (_lock)
+            {
+                _busy = false;
+                if (_queue.Count > 0) Monitor.Pulse(_lock);
+            }
+        }
+        return true;
     }
 
     /// <summary>
@@ -66,11 +101,29 @@ public sealed partial class MetaLog
             List<Pending> batch;
             lock (_lock)
             {
-                while (_queue.Count == 0 && !_stopping) Monitor.Wait(_lock);
+                while ((_queue.Count == 0 || _busy) && !_stopping) Monitor.Wait(_lock);
                 if (_queue.Count == 0) return;
-                batch = TakeBatch();
+                _busy = true;
             }
-            CommitBatch(batch);
+            GatherStragglers();
+            lock (_lock) batch = TakeBatch();
+            _lastBatchCallers = batch.Count;
+            try { CommitBatch(batch); }
+            finally { lock (_lock) _busy = false; }
+        }
+    }
+
+    // Adaptive group-commit window: when the last batch had several callers, they are about to queue again (their
+    // continuations are running); wait up to 50 µs, yielding the CPU to them, so they share one flush instead of
+    // splitting into alternating half-batches. A lone appender (last batch of one) never waits.
+    private void GatherStragglers()
+    {
+        if (_lastBatchCallers <= 1) return;
+        var until = Stopwatch.GetTimestamp() + Stopwatch.Frequency / 20_000;
+        while (Stopwatch.GetTimestamp() < until)
+        {
+            lock (_lock) if (_queue.Count >= _lastBatchCallers || _stopping) return;
+            Thread.Yield();
         }
     }
 
