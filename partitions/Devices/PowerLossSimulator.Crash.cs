@@ -1,0 +1,136 @@
+namespace Talos.Partitions.Devices;
+
+public sealed partial class PowerLossSimulator
+{
+    /// <summary>
+    /// Returns the disk as it could look after a power loss now, under <paramref name="model"/>; deterministic for
+    /// <paramref name="seed"/>. Does not change the simulator, so it can be called with many seeds.
+    /// </summary>
+    public CrashedDisk Crash(ulong seed, CrashModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        model.Validate();
+        var image = DurableImage();
+        var rng = new SplitMix64(seed);
+        var misdirect = model.MisdirectOneWrite && _pending.Count > 0 ? rng.NextLong(_pending.Count) : -1;
+        var outcomes = new List<PendingWriteOutcome>(_pending.Count);
+        for (var i = 0; i < _pending.Count; i++)
+        {
+            var w = _pending[i];
+            if (i == misdirect) { outcomes.Add(Misdirect(image, w, ref rng)); continue; }
+            var r = rng.NextDouble();
+            if (r < model.KeepProbability) outcomes.Add(Keep(image, w));
+            else if (r < model.KeepProbability + model.TearProbability) outcomes.Add(Tear(image, w, model.TornSectorGarbage, ref rng));
+            else outcomes.Add(Outcome(w, WriteFate.Dropped, null, 0));
+        }
+        var sectors = Length / SectorSize;
+        foreach (var s in model.UnreadableSectors)
+            if (s >= sectors) throw new ArgumentOutOfRangeException(nameof(model), s, $"unreadable sector {s} is beyond the last sector {sectors - 1}");
+        return new CrashedDisk(new MemoryBlockDevice(image, SectorSize), model.UnreadableSectors, outcomes, seed);
+    }
+
+    /// <summary>
+    /// Every subset of the pending writes kept whole, the rest dropped (2^n disks, no tearing): the exhaustive
+    /// companion of <see cref="Crash"/> for small scenarios. Disk i keeps pending write j when bit j of i is set;
+    /// its <see cref="CrashedDisk.Seed"/> is i.
+    /// </summary>
+    public IEnumerable<CrashedDisk> EveryKeepDropCombination(int maxPendingWrites = 16)
+    {
+        if (_pending.Count > maxPendingWrites)
+            throw new InvalidOperationException($"{_pending.Count} pending writes give 2^{_pending.Count} combinations; raise maxPendingWrites or use Crash(seed, model)");
+        var pending = _pending.ToArray(); // snapshot: the enumeration is lazy
+        var durable = DurableImage();
+        for (ulong mask = 0; mask < 1UL << pending.Length; mask++)
+        {
+            var image = (byte[])durable.Clone();
+            var outcomes = new List<PendingWriteOutcome>(pending.Length);
+            for (var j = 0; j < pending.Length; j++)
+                outcomes.Add((mask >> j & 1) == 1 ? Keep(image, pending[j]) : Outcome(pending[j], WriteFate.Dropped, null, 0));
+            yield return new CrashedDisk(new MemoryBlockDevice(image, SectorSize), [], outcomes, mask);
+        }
+    }
+
+    /// <summary>The bytes as of the last flush: the current content with pending writes undone newest first.</summary>
+    private byte[] DurableImage()
+    {
+        var image = new byte[Length];
+        const int chunk = 1 << 20;
+        for (long at = 0; at < Length; at += chunk)
+        {
+            var n = (int)Math.Min(chunk, Length - at);
+            _inner.Read(at, image.AsSpan((int)at, n));
+        }
+        for (var i = _pending.Count - 1; i >= 0; i--)
+            _pending[i].Old.CopyTo(image.AsSpan((int)_pending[i].Offset));
+        return image;
+    }
+
+    private PendingWriteOutcome Keep(byte[] image, PendingWrite w)
+    {
+        w.New.CopyTo(image.AsSpan((int)w.Offset));
+        return Outcome(w, WriteFate.Kept, null, w.New.Length);
+    }
+
+    private PendingWriteOutcome Tear(byte[] image, PendingWrite w, bool garbage, ref SplitMix64 rng)
+    {
+        var ss = SectorSize;
+        var n = w.New.Length / ss;
+        var newSector = new bool[n];
+        if (n >= 2)
+        {
+            switch (rng.NextLong(3))
+            {
+                case 0: // torn left: a prefix reached the media
+                    var p = 1 + (int)rng.NextLong(n - 1);
+                    for (var i = 0; i < p; i++) newSector[i] = true;
+                    break;
+                case 1: // torn right: a suffix reached the media
+                    var q = 1 + (int)rng.NextLong(n - 1);
+                    for (var i = n - q; i < n; i++) newSector[i] = true;
+                    break;
+                default: // scattered, at least one new and one old sector
+                    for (var i = 0; i < n; i++) newSector[i] = (rng.Next() & 1) == 1;
+                    var a = (int)rng.NextLong(n);
+                    var b = (a + 1 + (int)rng.NextLong(n - 1)) % n;
+                    newSector[a] = true;
+                    newSector[b] = false;
+                    break;
+            }
+        }
+        else if (!garbage) return Outcome(w, WriteFate.Dropped, null, 0); // one sector is atomic
+        ulong? mask = n <= 64 ? 0UL : null;
+        var count = 0;
+        for (var i = 0; i < n; i++)
+        {
+            if (!newSector[i]) continue;
+            w.New.AsSpan(i * ss, ss).CopyTo(image.AsSpan((int)w.Offset + i * ss));
+            count++;
+            if (mask.HasValue) mask |= 1UL << i;
+        }
+        long? garbageSector = null;
+        if (garbage && (n == 1 || rng.NextDouble() < 0.5))
+        {
+            var g = (int)rng.NextLong(n);
+            rng.Fill(image.AsSpan((int)w.Offset + g * ss, ss));
+            garbageSector = w.Offset / ss + g;
+        }
+        return new PendingWriteOutcome(w.Index, w.Offset, w.New.Length, WriteFate.Torn, mask, count, garbageSector, null);
+    }
+
+    private PendingWriteOutcome Misdirect(byte[] image, PendingWrite w, ref SplitMix64 rng)
+    {
+        var positions = (Length - w.New.Length) / SectorSize + 1;
+        if (positions <= 1) return Outcome(w, WriteFate.Dropped, null, 0); // nowhere else to land
+        var slot = rng.NextLong(positions - 1);
+        var target = slot * SectorSize;
+        if (target >= w.Offset) target += SectorSize; // skip the intended offset
+        w.New.CopyTo(image.AsSpan((int)target));
+        return new PendingWriteOutcome(w.Index, w.Offset, w.New.Length, WriteFate.Misdirected, null, 0, null, target);
+    }
+
+    private PendingWriteOutcome Outcome(PendingWrite w, WriteFate fate, long? garbage, int newBytes) =>
+        new(w.Index, w.Offset, w.New.Length, fate, fate == WriteFate.Kept && w.New.Length / SectorSize <= 64 ? MaskAll(w.New.Length / SectorSize) : fate == WriteFate.Dropped ? 0UL : null,
+            newBytes / SectorSize, garbage, null);
+
+    private static ulong MaskAll(int n) => n >= 64 ? ulong.MaxValue : (1UL << n) - 1;
+}
