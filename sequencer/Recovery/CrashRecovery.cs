@@ -116,7 +116,7 @@ public sealed class CrashRecovery(ISequenceJournal journal, ITaskCatalog catalog
         {
             await RunCatalogTaskAsync(open.Task, s, open.Phase, attempt, request, facts, ct);
         }
-        catch (Exception ex) when (ex is not IPowerLossException && ex.InnerException is not IPowerLossException)
+        catch (Exception ex) when (!PowerLoss.IsPowerLoss(ex))
         {
             await runner.AppendAsync(new TaskFailed(s.SequenceId, s.ActorId, s.Sequence, open.Phase, open.Task, FailureCode.Fatal, ex.Message));
             return;

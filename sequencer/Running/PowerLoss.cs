@@ -8,5 +8,15 @@ public interface IPowerLossException;
 
 internal static class PowerLoss
 {
-    public static bool IsPowerLoss(Exception ex) => ex is IPowerLossException || ex.InnerException is IPowerLossException;
+    /// <summary>True when <paramref name="ex"/> or any inner exception is a simulated power loss
+    /// (<see cref="IPowerLossException"/> or partitions' <see cref="Partitions.Devices.PowerLossException"/>).</summary>
+    public static bool IsPowerLoss(Exception? ex)
+    {
+        for (; ex is not null; ex = ex.InnerException)
+        {
+            if (ex is IPowerLossException or Partitions.Devices.PowerLossException) return true;
+            if (ex is AggregateException agg && agg.InnerExceptions.Any(IsPowerLoss)) return true;
+        }
+        return false;
+    }
 }

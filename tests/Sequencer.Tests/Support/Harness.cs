@@ -46,6 +46,13 @@ public sealed class Harness
     public static async Task<bool> SurvivesAsync(Func<Task> action)
     {
         try { await action(); return true; }
-        catch (Exception ex) when (ex is PowerLostException || ex.InnerException is PowerLostException) { return false; }
+        catch (Exception ex) when (IsPowerLoss(ex)) { return false; }
+    }
+
+    private static bool IsPowerLoss(Exception? ex)
+    {
+        for (; ex is not null; ex = ex.InnerException)
+            if (ex is PowerLostException or Partitions.Devices.PowerLossException) return true;
+        return false;
     }
 }
