@@ -28,12 +28,24 @@ public static class JournalAnalysis
     /// <summary>Every interrupted sequence, oldest first.</summary>
     public static IReadOnlyList<InterruptedSequence> FindInterrupted(IReadOnlyList<JournalEvent> events)
     {
-        var result = new List<InterruptedSequence>();
-        var started = events.OfType<SequenceStarted>().ToList();
-        foreach (var s in started)
+        // One pass to group by run (logs hold many finished sequences), in order of first appearance.
+        var bySequence = new Dictionary<string, List<JournalEvent>>(StringComparer.Ordinal);
+        var order = new List<string>();
+        foreach (var e in events)
         {
-            var mine = events.Where(e => e.SequenceId == s.SequenceId).ToList();
-            if (mine.Any(IsTerminal)) continue;
+            if (e is OperationLocked) continue; // a refused request never ran
+            if (!bySequence.TryGetValue(e.SequenceId, out var list))
+            {
+                bySequence[e.SequenceId] = list = [];
+                order.Add(e.SequenceId);
+            }
+            list.Add(e);
+        }
+        var result = new List<InterruptedSequence>();
+        foreach (var id in order)
+        {
+            var mine = bySequence[id];
+            if (mine[0] is not SequenceStarted s || mine.Any(IsTerminal)) continue;
             result.Add(Analyse(s, mine));
         }
         return result;

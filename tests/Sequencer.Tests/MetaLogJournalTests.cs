@@ -76,6 +76,31 @@ public class MetaLogJournalTests
     }
 
     [Fact]
+    public async Task A_sequence_journaled_to_META_on_a_real_file_survives_reopening_the_file()
+    {
+        var request = new InstallRequest("/dev/sda", "img");
+        var reference = new Harness();
+        await reference.RunAsync(request);
+        var path = Path.Combine(Path.GetTempPath(), $"talos-seq-meta-{Environment.ProcessId}.img");
+        try
+        {
+            string hash;
+            using (var file = FileBlockDevice.Create(path, DiskLength))
+            using (var node = Node.Open(file))
+            {
+                await node.Runner.RunAsync(request, new RunIdentity("seq-1", "actor-seq-1"), new StaticNodeFacts(), CancellationToken.None);
+                hash = Fold(node.Log).Hash;
+            }
+            using var reopened = FileBlockDevice.Open(path);
+            using var log = MetaLog.OpenReadOnly(new SubDevice(reopened, 0, MetaLength));
+            var events = await new NodeEventJournal(new MetaLogEventSink(log), Clock).ReadAllAsync(CancellationToken.None);
+            Assert.Equal(reference.Journal.Events, events);
+            Assert.Equal(hash, Fold(log).Hash);
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
     public void Every_journal_event_maps_to_a_catalogue_payload_and_back()
     {
         JournalEvent[] all =

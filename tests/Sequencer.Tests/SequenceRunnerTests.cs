@@ -54,16 +54,17 @@ public class SequenceRunnerTests
         var path = Path.Combine(Path.GetTempPath(), $"talos-seq-{variant}-{Environment.ProcessId}.img");
         try
         {
-            using var file = new TestFileDevice(path, mem.Disk.Length);
+            using var file = Partitions.Devices.FileBlockDevice.Create(path, mem.Disk.Length);
             var journal = new InMemoryJournal();
             var runner = new SequenceRunner(new DiskTaskCatalog(file), journal, TimeProvider.System);
             await runner.RunAsync(request, new RunIdentity("seq-1", "actor-seq-1"), new StaticNodeFacts(), CancellationToken.None);
-            file.Flush();
+            Assert.True(file.FlushCount > 0 || !mem.Disk.Bytes.ContainsAnyExcept((byte)0), "disk tasks must fsync the file");
             Assert.Equal(mem.Journal.Events, journal.Events);
+            file.Dispose();
+            Assert.Equal(mem.Disk.Bytes.ToArray(), File.ReadAllBytes(path));
         }
         finally
         {
-            Assert.Equal(mem.Disk.Bytes.ToArray(), File.ReadAllBytes(path));
             File.Delete(path);
         }
     }

@@ -72,24 +72,3 @@ public sealed class SwitchedDevice(IBlockDevice inner, PowerSwitch power) : IBlo
     public void Flush() => inner.Flush();
     public void Dispose() { }
 }
-
-/// <summary>A test-local file device: a real file, real writes, real fsync (RandomAccess + Flush(true)).</summary>
-public sealed class TestFileDevice : IBlockDevice
-{
-    private readonly FileStream _file;
-
-    public TestFileDevice(string path, long length, int sectorSize = 512)
-    {
-        _file = new FileStream(path, FileMode.Create, FileAccess.ReadWrite, FileShare.None);
-        _file.SetLength(length);
-        SectorSize = sectorSize;
-        Length = length;
-    }
-
-    public int SectorSize { get; }
-    public long Length { get; }
-    public void Read(long offset, Span<byte> buffer) => RandomAccess.Read(_file.SafeFileHandle, buffer, offset);
-    public void Write(long offset, ReadOnlySpan<byte> data) => RandomAccess.Write(_file.SafeFileHandle, data, offset);
-    public void Flush() => _file.Flush(flushToDisk: true);
-    public void Dispose() => _file.Dispose();
-}
