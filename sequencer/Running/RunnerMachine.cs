@@ -64,6 +64,13 @@ internal static class RunnerMachine
         return m;
     }
 
+    /// <summary>The Mermaid state diagram of a phase list (renders as a picture in markdown viewers).</summary>
+    public static string Mermaid(IReadOnlyList<Phase> phases)
+    {
+        var m = Create(phases, _ => Task.CompletedTask, _ => true);
+        return Stateless.Graph.MermaidGraph.Format(m.GetInfo()).ReplaceLineEndings("\n").TrimEnd() + "\n";
+    }
+
     /// <summary>The DOT graph of a phase list (Stateless UmlDotGraph), with a trailing newline.</summary>
     public static string Dot(IReadOnlyList<Phase> phases)
     {

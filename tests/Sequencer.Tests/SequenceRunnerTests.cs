@@ -174,3 +174,20 @@ public class SequenceRunnerTests
         Assert.Equal(a.Disk.Bytes.ToArray(), b.Disk.Bytes.ToArray());
     }
 }
+
+public class SequenceRunnerLogTests
+{
+    [Fact]
+    public async Task The_runner_logs_each_phase_with_its_position_and_skipped_phases_with_their_condition()
+    {
+        var lines = new List<string>();
+        var catalog = new DiskTaskCatalog(new Partitions.Devices.MemoryBlockDevice(DiskTaskCatalog.RequiredLength(512)));
+        var runner = new SequenceRunner(catalog, new InMemoryJournal(), TimeProvider.System, lines.Add);
+        await runner.RunAsync(new InitializeRequest(), new RunIdentity("s", "a"), new StaticNodeFacts(Installed: false), CancellationToken.None);
+        Assert.Equal("sequence initialize started (7 phases)", lines[0]);
+        Assert.Contains("phase meta (3/7): 1 task(s)", lines);
+        Assert.Contains("phase cleanupBootloader (4/7): skipped (installed is false)", lines);
+        Assert.Contains(lines, l => l.StartsWith("phase config (7/7): done, ", StringComparison.Ordinal));
+        Assert.Equal("sequence initialize completed (done)", lines[^1]);
+    }
+}
