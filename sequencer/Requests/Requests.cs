@@ -150,3 +150,28 @@ public sealed record ApplyConfigRequest(ApplyMode Mode) : ISequenceRequest
     /// <inheritdoc />
     public string Describe() => $"mode={Mode}";
 }
+
+/// <summary>Upgrade from maintenance mode (nothing runs yet, so there is nothing to stop first).</summary>
+public sealed record MaintenanceUpgradeRequest(string Image, RebootMode RebootMode = RebootMode.Default) : ISequenceRequest
+{
+    /// <inheritdoc />
+    public SequenceName Sequence => SequenceName.MaintenanceUpgrade;
+    /// <inheritdoc />
+    public string Describe() => $"image={Image} rebootMode={RebootMode}";
+
+    internal MaintenanceUpgradeRequest Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Image)) throw new InvalidSequenceRequestException("maintenanceUpgrade", "image", "must name an image");
+        if (RebootMode == RebootMode.Force) throw new InvalidSequenceRequestException("maintenanceUpgrade", "rebootMode", "Force is not valid for an upgrade; use Default or PowerCycle");
+        return this;
+    }
+}
+
+/// <summary>Unmount everything after a fatal sequence error (run by machined with takeover).</summary>
+public sealed record EmergencyVolumeCleanupRequest : ISequenceRequest
+{
+    /// <inheritdoc />
+    public SequenceName Sequence => SequenceName.EmergencyVolumeCleanup;
+    /// <inheritdoc />
+    public string Describe() => "";
+}

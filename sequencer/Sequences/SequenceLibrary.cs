@@ -26,6 +26,8 @@ public static class SequenceLibrary
         RebootRequest r => Reboot(r),
         ShutdownRequest r => Shutdown(r),
         ApplyConfigRequest r => ApplyConfig(r),
+        MaintenanceUpgradeRequest r => MaintenanceUpgrade(r),
+        EmergencyVolumeCleanupRequest r => EmergencyVolumeCleanup(r),
         _ => throw new ArgumentException($"no sequence for request type {request.GetType().Name}", nameof(request)),
     };
 
@@ -96,6 +98,31 @@ public static class SequenceLibrary
             .Append("reboot", ServiceTasks.Reboot)
             .Build();
     }
+
+    /// <summary>maintenanceUpgrade: write, verify and mark the inactive slot, then reboot (nothing to tear down).</summary>
+    public static IReadOnlyList<Phase> MaintenanceUpgrade(MaintenanceUpgradeRequest r)
+    {
+        r.Validate();
+        return new PhaseListBuilder()
+            .Append("upgrade", WriteInactiveSlot)
+            .Append("verify", VerifyInactiveSlot)
+            .Append("trialBoot", SetTrialBoot)
+            .Append("meta", ReloadMeta)
+            .AppendWhen(r.RebootMode == RebootMode.Default, "kexec", KexecPrepare)
+            .Append("stopEverything", StopAllServices)
+            .Append("reboot", ServiceTasks.Reboot)
+            .Build();
+    }
+
+    /// <summary>emergencyVolumeCleanup: unmount everything so the disk is consistent before the fatal-error reboot.</summary>
+    public static IReadOnlyList<Phase> EmergencyVolumeCleanup(EmergencyVolumeCleanupRequest r) => new PhaseListBuilder()
+        .Append("denyNewServices", DenyNewServices)
+        .Append("umount", UnmountPodMounts)
+        .Append("unmountBind", UnmountSystemDiskBindMounts)
+        .Append("unmountPromotable", UnmountPromotable)
+        .Append("unmountSystem", UnmountEphemeralPartition)
+        .Append("volumeFinalize", TeardownVolumeLifecycle)
+        .Build();
 
     /// <summary>stageUpgrade: record the staged image, stop everything, reboot (install applies it).</summary>
     public static IReadOnlyList<Phase> StageUpgrade(StageUpgradeRequest r) => new PhaseListBuilder()

@@ -17,6 +17,7 @@ public class RequestValidationTests
         [new UpgradeRequest("img", RebootMode: RebootMode.Force), "rebootMode"],
         [new InstallRequest("", "img"), "disk"],
         [new InstallRequest("/dev/sda", " "), "image"],
+        [new MaintenanceUpgradeRequest(""), "image"],
     ];
 
     [Theory]

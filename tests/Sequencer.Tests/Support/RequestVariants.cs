@@ -14,6 +14,8 @@ public static class RequestVariants
         ("upgrade", new UpgradeRequest("ghcr.io/siderolabs/installer:v1.14.1")),
         ("upgrade-force-powercycle", new UpgradeRequest("ghcr.io/siderolabs/installer:v1.14.1", Force: true, RebootMode: RebootMode.PowerCycle)),
         ("upgrade-stage", new UpgradeRequest("ghcr.io/siderolabs/installer:v1.14.1", Stage: true)),
+        ("maintenanceUpgrade", new MaintenanceUpgradeRequest("ghcr.io/siderolabs/installer:v1.14.1")),
+        ("emergencyVolumeCleanup", new EmergencyVolumeCleanupRequest()),
         ("stageUpgrade-powercycle", new StageUpgradeRequest("ghcr.io/siderolabs/installer:v1.14.1", RebootMode.PowerCycle)),
         ("reset", new ResetRequest()),
         ("reset-reboot-labels", new ResetRequest(Reboot: true, SystemLabelsToWipe: ["STATE", "EPHEMERAL"])),
