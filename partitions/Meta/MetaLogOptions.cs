@@ -1,0 +1,45 @@
+namespace Talos.Partitions.Meta;
+
+/// <summary>Options of a writable <see cref="MetaLog"/>. Validated by <see cref="Validate"/> when the log opens.</summary>
+public sealed class MetaLogOptions
+{
+    /// <summary>Node id written into the superblocks when the log is created (ignored when it exists). Default: empty.</summary>
+    public Guid NodeId { get; init; }
+
+    /// <summary>
+    /// Fraction of a region after which the log checkpoints into the other region before the next batch.
+    /// Default 0.75: leaves room for the carried-over unmirrored records; lower means more frequent checkpoints.
+    /// </summary>
+    public double CheckpointThreshold { get; init; } = 0.75;
+
+    /// <summary>Largest payload accepted by <see cref="MetaLog.AppendAsync"/>. Default 64 KiB.</summary>
+    public int MaxPayload { get; init; } = 64 * 1024;
+
+    /// <summary>
+    /// Folds records into a snapshot for a checkpoint: given the previous checkpoint's snapshot (empty at first) and
+    /// the records after it, in order, returns the new snapshot bytes. Must be pure. Without it the log never
+    /// checkpoints and reports <see cref="MetaLogFullException"/> when a region is full.
+    /// </summary>
+    public Func<ReadOnlyMemory<byte>, IEnumerable<LogRecord>, byte[]>? SnapshotFolder { get; init; }
+
+    /// <summary>
+    /// Builds the event that records a repair (torn tail cut off) so that the repair is part of the history.
+    /// Appended right after recovery on a writable open. Default: none (the repair is only in <see cref="MetaLog.Recovery"/>).
+    /// </summary>
+    public Func<RecoveryReport, LogEntry>? RepairEventFactory { get; init; }
+
+    /// <summary>
+    /// When true, a checkpoint that cannot carry all unmirrored records drops the oldest ones and records the dropped
+    /// range and hash in the checkpoint. Default false: the append fails with <see cref="MetaLogFullException"/>.
+    /// </summary>
+    public bool ForceDropUnmirrored { get; init; }
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> for a value outside its documented range.</summary>
+    public void Validate()
+    {
+        if (CheckpointThreshold is <= 0.1 or > 1.0)
+            throw new ArgumentOutOfRangeException(nameof(CheckpointThreshold), CheckpointThreshold, "must be in (0.1, 1.0]");
+        if (MaxPayload is < 0 or > 16 * 1024 * 1024)
+            throw new ArgumentOutOfRangeException(nameof(MaxPayload), MaxPayload, "must be in [0, 16 MiB]");
+    }
+}

@@ -1,0 +1,55 @@
+namespace Talos.Partitions.Meta;
+
+/// <summary>An event to append: an opaque event type from the catalogue in specs/ and the event's protobuf bytes.</summary>
+/// <param name="EventType">Catalogue id of the event; the log does not interpret it.</param>
+/// <param name="Payload">The event's serialized bytes (at most <see cref="MetaLogOptions.MaxPayload"/>).</param>
+public readonly record struct LogEntry(ushort EventType, ReadOnlyMemory<byte> Payload);
+
+/// <summary>A durable, verified record of the log.</summary>
+/// <param name="Sequence">Gap-free sequence number, from 1.</param>
+/// <param name="TimestampMicros">Append time, microseconds since the Unix epoch (UTC), from the injected TimeProvider.</param>
+/// <param name="EventType">Catalogue id of the event.</param>
+/// <param name="Payload">The event's bytes.</param>
+/// <param name="PreviousHash">SHA-256 of the previous record (zeros for sequence 1).</param>
+/// <param name="Hash">SHA-256 of this record's frame.</param>
+public readonly record struct LogRecord(ulong Sequence, long TimestampMicros, ushort EventType, ReadOnlyMemory<byte> Payload, ReadOnlyMemory<byte> PreviousHash, ReadOnlyMemory<byte> Hash)
+{
+    /// <summary>The append time as a <see cref="DateTimeOffset"/>.</summary>
+    public DateTimeOffset Timestamp => DateTimeOffset.UnixEpoch.AddTicks(TimestampMicros * 10);
+}
+
+/// <summary>What opening the log found and did.</summary>
+/// <param name="Outcome">Clean, created, or truncated.</param>
+/// <param name="Reason">Why the tail was cut (None when nothing was cut).</param>
+/// <param name="BytesDiscarded">Bytes after the last valid record that were discarded (zeroed on a writable open).</param>
+/// <param name="TruncatedAtOffset">Partition byte offset where the discarded bytes start (-1 when nothing was cut).</param>
+/// <param name="LastValidSequence">Sequence of the last record kept.</param>
+/// <param name="SuperblockRepaired">True when a stale or damaged superblock copy was (or, read-only, would be) rewritten.</param>
+/// <param name="Detail">Human-readable explanation.</param>
+public sealed record RecoveryReport(RecoveryOutcome Outcome, TruncationReason Reason, long BytesDiscarded, long TruncatedAtOffset, ulong LastValidSequence, bool SuperblockRepaired, string Detail);
+
+/// <summary>Overall result of recovery.</summary>
+public enum RecoveryOutcome
+{
+    /// <summary>The log ended cleanly; nothing was discarded.</summary>
+    Clean,
+    /// <summary>The partition was empty (zeroed superblocks) and a new log was created (or, read-only, is empty).</summary>
+    Created,
+    /// <summary>A damaged or unverifiable tail was cut off.</summary>
+    Truncated,
+}
+
+/// <summary>Why recovery stopped before the end of the written bytes.</summary>
+public enum TruncationReason
+{
+    /// <summary>Nothing was cut.</summary>
+    None,
+    /// <summary>A frame failed its CRC-32C or had an impossible length (a torn or damaged write).</summary>
+    TornRecord,
+    /// <summary>A frame with a valid CRC had the wrong sequence number.</summary>
+    SequenceGap,
+    /// <summary>A frame with a valid CRC did not link to the previous record's hash.</summary>
+    ChainBroken,
+    /// <summary>Non-zero bytes after the last record that are not a frame.</summary>
+    TrailingData,
+}
