@@ -8,6 +8,7 @@ public sealed partial class MetaLog
     private bool _stopping;
     private Thread? _writer;
     private int _lastBatchCallers;
+    private int _queued;  // _queue.Count, readable without the lock
     private bool _busy;   // a batch is being written (inline by a caller or by the writer thread)
     private Exception? _failed;
 
@@ -20,8 +21,10 @@ public sealed partial class MetaLog
 
     /// <summary>
     /// Appends <paramref name="entries"/> and returns their sequence numbers once they are written and flushed.
-    /// Concurrent callers are group-committed: a writer thread takes everything queued while the previous flush ran
-    /// and writes it with one write and one flush, in queue order. <paramref name="ct"/> is observed only before the entries are queued; once queued they are committed.
+    /// A lone appender writes on its own thread (the call blocks that thread for the write and flush, like any
+    /// synchronous fsync). Concurrent callers are group-committed: the log's writer thread takes everything queued
+    /// while the previous flush ran and writes it with one write and one flush, in queue order.
+    /// <paramref name="ct"/> is observed only before the entries are queued; once queued they are committed.
     /// </summary>
     /// <exception cref="MetaLogFullException">No room even after a checkpoint.</exception>
     /// <exception cref="MetaLogFailedException">An earlier I/O failure stopped the log.</exception>
@@ -71,7 +74,7 @@ public sealed partial class MetaLog
             lock (_lock)
             {
                 _busy = false;
-                if (_queue.Count > 0) Monitor.Pulse(_lock);
+                Monitor.Pulse(_lock);   // the writer may be waiting for _busy to clear (queued work or stopping)
             }
         }
         return true;
@@ -101,7 +104,8 @@ public sealed partial class MetaLog
             List<Pending> batch;
             lock (_lock)
             {
-                while ((_queue.Count == 0 || _busy) && !_stopping) Monitor.Wait(_lock);
+                // Never start while an inline commit runs, even when stopping: two writers would interleave.
+                while ((_queue.Count == 0 && !_stopping) || _busy) Monitor.Wait(_lock);
                 if (_queue.Count == 0) return;
                 _busy = true;
             }
@@ -122,7 +126,7 @@ public sealed partial class MetaLog
         var until = Stopwatch.GetTimestamp() + Stopwatch.Frequency / 20_000;
         while (Stopwatch.GetTimestamp() < until)
         {
-            lock (_lock) if (_queue.Count >= _lastBatchCallers || _stopping) return;
+            if (Volatile.Read(ref _queued) >= _lastBatchCallers || _stopping) return;   // no lock: appenders must not wait on us
             Thread.Yield();
         }
     }
@@ -134,6 +138,7 @@ public sealed partial class MetaLog
             if (_failed is not null) throw new MetaLogFailedException(_failed);
             ObjectDisposedException.ThrowIf(_stopping, this);
             _queue.Add(p);
+            _queued = _queue.Count;
             Monitor.Pulse(_lock);
         }
     }
@@ -168,6 +173,7 @@ public sealed partial class MetaLog
             bytes += next.Bytes;
             _queue.RemoveAt(0);
         }
+        _queued = _queue.Count;
         return batch;
     }
 
@@ -198,6 +204,7 @@ public sealed partial class MetaLog
             {
                 foreach (var q in _queue) q.Done.TrySetException(new MetaLogFailedException(ex));
                 _queue.Clear();
+                _queued = 0;
             }
         }
     }
