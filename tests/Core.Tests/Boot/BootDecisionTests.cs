@@ -103,6 +103,32 @@ public sealed class BootDecisionTests
     }
 }
 
+public sealed class DecisionAndFoldAgreeTests
+{
+    [Fact]
+    public void Appending_what_the_decision_says_never_creates_an_anomaly()
+    {
+        // The boot loader appends RolledBack (for a fallback) and BootAttempted exactly as decided; the fold must accept both.
+        var measured = Gen.Elements<string?>(Ev.Digest('a'), Ev.Digest('b'), Ev.Digest('c'), null);
+        var input = EventGen.Logs(40).Zip(measured.Zip(measured)).ToArbitrary();
+        Check.One(FsCheck.Config.QuickThrowOnFailure.WithMaxTest(400), Prop.ForAll(input, t =>
+        {
+            var (log, (a, b)) = t;
+            var s = NodeState.Replay(log);
+            var d = BootDecision.Decide(s, new MeasuredSlots(a, b));
+            if (d.Kind == BootKind.Maintenance)
+                return true.ToProperty();
+            var before = s.AnomalyCount;
+            var seq = s.LastSequence;
+            if (d.ToRolledBack(s) is { } r)
+                s = NodeState.Apply(s, new NodeEvent { Sequence = ++seq, RolledBack = r });
+            s = NodeState.Apply(s, new NodeEvent { Sequence = ++seq, BootAttempted = d.ToBootAttempted() });
+            s = NodeState.Apply(s, new NodeEvent { Sequence = ++seq, Booted = new Booted { Slot = d.Slot, MeasuredDigest = d.Slot == Slot.A ? a : b } });
+            return (s.AnomalyCount == before).Label(string.Join("; ", s.Anomalies.Select(x => x.Message)));
+        }));
+    }
+}
+
 public sealed class RollbackEvidenceTests
 {
     [Fact]
