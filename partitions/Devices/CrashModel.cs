@@ -22,6 +22,12 @@ public sealed record CrashModel
     /// <summary>Sectors (sector numbers, not bytes) that fail to read after the crash (latent sector errors).</summary>
     public IReadOnlyList<long> UnreadableSectors { get; init; } = [];
 
+    /// <summary>
+    /// This many distinct sectors, chosen by the seed among those the pending writes touched, fail to read after the crash
+    /// (a write interrupted mid-sector can leave a sector whose ECC no longer matches). Default 0.
+    /// </summary>
+    public int ReadErrorsInPendingWrites { get; init; }
+
     /// <summary>Every pending write is lost: the disk is exactly as of the last flush.</summary>
     public static CrashModel DropAll { get; } = new() { KeepProbability = 0, TearProbability = 0 };
 
@@ -43,6 +49,7 @@ public sealed record CrashModel
             throw new ArgumentOutOfRangeException(nameof(TearProbability), TearProbability, "must be in [0, 1]");
         if (KeepProbability + TearProbability > 1 + 1e-12)
             throw new ArgumentOutOfRangeException(nameof(TearProbability), TearProbability, $"keep ({KeepProbability}) + tear must not exceed 1");
+        if (ReadErrorsInPendingWrites < 0) throw new ArgumentOutOfRangeException(nameof(ReadErrorsInPendingWrites), ReadErrorsInPendingWrites, "must be non-negative");
         foreach (var s in UnreadableSectors)
             if (s < 0) throw new ArgumentOutOfRangeException(nameof(UnreadableSectors), s, "sector numbers are non-negative");
     }

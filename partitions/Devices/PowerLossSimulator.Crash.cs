@@ -21,12 +21,9 @@ public sealed partial class PowerLossSimulator
             var r = rng.NextDouble();
             if (r < model.KeepProbability) outcomes.Add(Keep(image, w));
             else if (r < model.KeepProbability + model.TearProbability) outcomes.Add(Tear(image, w, model.TornSectorGarbage, ref rng));
-            else outcomes.Add(Outcome(w, WriteFate.Dropped, null, 0));
+            else outcomes.Add(Dropped(w));
         }
-        var sectors = Length / SectorSize;
-        foreach (var s in model.UnreadableSectors)
-            if (s >= sectors) throw new ArgumentOutOfRangeException(nameof(model), s, $"unreadable sector {s} is beyond the last sector {sectors - 1}");
-        return new CrashedDisk(new MemoryBlockDevice(image, SectorSize), model.UnreadableSectors, outcomes, seed);
+        return new CrashedDisk(new MemoryBlockDevice(image, SectorSize), UnreadableSectors(model, ref rng), outcomes, seed);
     }
 
     /// <summary>
@@ -45,9 +42,28 @@ public sealed partial class PowerLossSimulator
             var image = (byte[])durable.Clone();
             var outcomes = new List<PendingWriteOutcome>(pending.Length);
             for (var j = 0; j < pending.Length; j++)
-                outcomes.Add((mask >> j & 1) == 1 ? Keep(image, pending[j]) : Outcome(pending[j], WriteFate.Dropped, null, 0));
+                outcomes.Add((mask >> j & 1) == 1 ? Keep(image, pending[j]) : Dropped(pending[j]));
             yield return new CrashedDisk(new MemoryBlockDevice(image, SectorSize), [], outcomes, mask);
         }
+    }
+
+    /// <summary>The model's chosen sectors plus <see cref="CrashModel.ReadErrorsInPendingWrites"/> seed-chosen sectors that pending writes touched.</summary>
+    private List<long> UnreadableSectors(CrashModel model, ref SplitMix64 rng)
+    {
+        var sectors = Length / SectorSize;
+        foreach (var s in model.UnreadableSectors)
+            if (s >= sectors) throw new ArgumentOutOfRangeException(nameof(model), s, $"unreadable sector {s} is beyond the last sector {sectors - 1}");
+        var result = new List<long>(model.UnreadableSectors);
+        if (model.ReadErrorsInPendingWrites == 0) return result;
+        var touched = _pending.SelectMany(w => Enumerable.Range(0, w.New.Length / SectorSize).Select(i => w.Offset / SectorSize + i))
+            .Distinct().Order().ToList();
+        for (var i = 0; i < model.ReadErrorsInPendingWrites && touched.Count > 0; i++)
+        {
+            var pick = (int)rng.NextLong(touched.Count);
+            result.Add(touched[pick]);
+            touched.RemoveAt(pick);
+        }
+        return result;
     }
 
     /// <summary>The bytes as of the last flush: the current content with pending writes undone newest first.</summary>
@@ -68,7 +84,7 @@ public sealed partial class PowerLossSimulator
     private PendingWriteOutcome Keep(byte[] image, PendingWrite w)
     {
         w.New.CopyTo(image.AsSpan((int)w.Offset));
-        return Outcome(w, WriteFate.Kept, null, w.New.Length);
+        return KeptOutcome(w);
     }
 
     private PendingWriteOutcome Tear(byte[] image, PendingWrite w, bool garbage, ref SplitMix64 rng)
@@ -97,7 +113,7 @@ public sealed partial class PowerLossSimulator
                     break;
             }
         }
-        else if (!garbage) return Outcome(w, WriteFate.Dropped, null, 0); // one sector is atomic
+        else if (!garbage) return Dropped(w); // one sector is atomic
         ulong? mask = n <= 64 ? 0UL : null;
         var count = 0;
         for (var i = 0; i < n; i++)
@@ -120,7 +136,7 @@ public sealed partial class PowerLossSimulator
     private PendingWriteOutcome Misdirect(byte[] image, PendingWrite w, ref SplitMix64 rng)
     {
         var positions = (Length - w.New.Length) / SectorSize + 1;
-        if (positions <= 1) return Outcome(w, WriteFate.Dropped, null, 0); // nowhere else to land
+        if (positions <= 1) return Dropped(w); // nowhere else to land
         var slot = rng.NextLong(positions - 1);
         var target = slot * SectorSize;
         if (target >= w.Offset) target += SectorSize; // skip the intended offset
@@ -128,9 +144,12 @@ public sealed partial class PowerLossSimulator
         return new PendingWriteOutcome(w.Index, w.Offset, w.New.Length, WriteFate.Misdirected, null, 0, null, target);
     }
 
-    private PendingWriteOutcome Outcome(PendingWrite w, WriteFate fate, long? garbage, int newBytes) =>
-        new(w.Index, w.Offset, w.New.Length, fate, fate == WriteFate.Kept && w.New.Length / SectorSize <= 64 ? MaskAll(w.New.Length / SectorSize) : fate == WriteFate.Dropped ? 0UL : null,
-            newBytes / SectorSize, garbage, null);
+    private PendingWriteOutcome Dropped(PendingWrite w) => new(w.Index, w.Offset, w.New.Length, WriteFate.Dropped, 0UL, 0, null, null);
 
-    private static ulong MaskAll(int n) => n >= 64 ? ulong.MaxValue : (1UL << n) - 1;
+    private PendingWriteOutcome KeptOutcome(PendingWrite w)
+    {
+        var n = w.New.Length / SectorSize;
+        ulong? mask = n > 64 ? null : n == 64 ? ulong.MaxValue : (1UL << n) - 1;
+        return new(w.Index, w.Offset, w.New.Length, WriteFate.Kept, mask, n, null, null);
+    }
 }

@@ -18,7 +18,8 @@ namespace Talos.Partitions.Devices;
 /// earlier one is dropped. Writes are applied in issue order, so where two pending writes overlap and both are kept
 /// the later one wins.</item>
 /// <item>Media faults (optional): one pending write is <b>misdirected</b> (lands at a wrong, seed-chosen sector, its own range
-/// keeping the old data; it may overwrite flushed data, as in TigerBeetle), and chosen sectors return <b>read errors</b>
+/// keeping the old data; it may overwrite flushed data, as in TigerBeetle), and chosen sectors (or seed-chosen sectors that
+/// pending writes touched) return <b>read errors</b>
 /// (<see cref="SectorReadException"/>) until rewritten.</item>
 /// <item>Everything is a pure function of (pending writes, seed, model): the same seed gives the same disk, byte for byte.</item>
 /// </list>

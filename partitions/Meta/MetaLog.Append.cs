@@ -8,6 +8,7 @@ public sealed partial class MetaLog
     private bool _stopping;
     private Thread? _writer;
     private int _lastBatchCallers;
+    private int _queued;  // _queue.Count, readable without the lock
     private bool _busy;   // a batch is being written (inline by a caller or by the writer thread)
     private Exception? _failed;
 
@@ -122,7 +123,7 @@ public sealed partial class MetaLog
         var until = Stopwatch.GetTimestamp() + Stopwatch.Frequency / 20_000;
         while (Stopwatch.GetTimestamp() < until)
         {
-            lock (_lock) if (_queue.Count >= _lastBatchCallers || _stopping) return;
+            if (Volatile.Read(ref _queued) >= _lastBatchCallers || _stopping) return;   // no lock: appenders must not wait on us
             Thread.Yield();
         }
     }
@@ -134,6 +135,7 @@ public sealed partial class MetaLog
             if (_failed is not null) throw new MetaLogFailedException(_failed);
             ObjectDisposedException.ThrowIf(_stopping, this);
             _queue.Add(p);
+            _queued = _queue.Count;
             Monitor.Pulse(_lock);
         }
     }
@@ -168,6 +170,7 @@ public sealed partial class MetaLog
             bytes += next.Bytes;
             _queue.RemoveAt(0);
         }
+        _queued = _queue.Count;
         return batch;
     }
 
@@ -198,6 +201,7 @@ public sealed partial class MetaLog
             {
                 foreach (var q in _queue) q.Done.TrySetException(new MetaLogFailedException(ex));
                 _queue.Clear();
+                _queued = 0;
             }
         }
     }

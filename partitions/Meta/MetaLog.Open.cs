@@ -52,6 +52,8 @@ public sealed partial class MetaLog
     {
         if (_dev.Length < MinimumPartitionLength)
             throw new MetaLogCorruptException($"partition of {_dev.Length} bytes is smaller than the minimum {MinimumPartitionLength}");
+        if (Superblock.Layout(_dev.Length, _sector).RegionLength > 1L << 30)
+            throw new ArgumentException($"a {_dev.Length}-byte partition gives regions over 1 GiB; the log keeps its active region in memory, so META must be at most 2 GiB", nameof(_dev));
         var sectors = new byte[2 * _sector];
         _dev.Read(0, sectors);
         var sa = Superblock.TryDecode(sectors.AsSpan(0, _sector), out var a);

@@ -149,13 +149,14 @@ public sealed class MetaReplayBenchmark : IBenchmark
             for (var i = 0; i < records / batch; i++) await log.AppendAsync(entries, ct);
         }
         using var image = FileBlockDevice.Open(path);
-        double best = double.MaxValue, bestRaw = double.MaxValue;
+        double best = double.MaxValue, bestRaw = double.MaxValue, bestOpen = double.MaxValue;
         long used = 0, folded = 0;
         for (var round = 0; round < 3; round++)
         {
             var sw = Stopwatch.StartNew();
             using (var log = MetaLog.OpenReadOnly(image))
             {
+                bestOpen = Math.Min(bestOpen, sw.Elapsed.TotalSeconds);
                 long count = 0, sum = 0;
                 foreach (var r in log.ReadFrom(1)) { count++; sum += r.EventType; }
                 folded = count;
@@ -168,7 +169,7 @@ public sealed class MetaReplayBenchmark : IBenchmark
         if (folded != records) throw new InvalidOperationException($"replay folded {folded} records, expected {records}");
         return
         [
-            new($"META replay of 1,000,000 records ({used / 1e6:F0} MB, verify CRC + SHA-256 chain + fold)", $"{best * 1000:F0} ms", $"read + CRC-32C {bestRaw * 1000:F0} ms", bestRaw / best, "≤ 1 s and ≥ 0.5×", best <= 1.0 && bestRaw / best >= 0.5),
+            new($"META replay of 1,000,000 records ({used / 1e6:F0} MB, verify CRC + SHA-256 chain + fold)", $"{best * 1000:F0} ms (open+verify {bestOpen * 1000:F0} ms)", $"read + CRC-32C {bestRaw * 1000:F0} ms", bestRaw / best, "≤ 1 s and ≥ 0.5×", best <= 1.0 && bestRaw / best >= 0.5),
         ];
     }
 

@@ -234,3 +234,25 @@ public sealed class PowerLossSimulatorTests
         return sim;
     }
 }
+
+public sealed class PowerLossSimulatorReadErrorTests
+{
+    [Fact]
+    public void ReadErrorsLandOnlyOnSectorsThePendingWritesTouched()
+    {
+        var sim = new PowerLossSimulator(new MemoryBlockDevice(64 * 512));
+        sim.Write(0, new byte[4 * 512]);
+        sim.Flush();
+        sim.Write(10 * 512, new byte[3 * 512]);
+        sim.Write(40 * 512, new byte[2 * 512]);
+        var seen = new HashSet<long>();
+        for (ulong seed = 0; seed < 100; seed++)
+        {
+            var d = sim.Crash(seed, CrashModel.DropAll with { ReadErrorsInPendingWrites = 2 });
+            Assert.Equal(2, d.UnreadableSectors.Count);
+            seen.UnionWith(d.UnreadableSectors);
+        }
+        Assert.Equal(new HashSet<long> { 10, 11, 12, 40, 41 }, seen);
+        Assert.Equal(5, sim.Crash(1, new CrashModel { ReadErrorsInPendingWrites = 9 }).UnreadableSectors.Count);
+    }
+}

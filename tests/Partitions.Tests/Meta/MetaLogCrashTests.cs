@@ -36,8 +36,15 @@ public class MetaLogCrashTests
         public ulong Acked { get; set; }
     }
 
-    [FsCheck.Xunit.Property(MaxTest = 30, Arbitrary = [typeof(Arbs)])]
-    public void Crash_at_every_write_recovers_a_prefix_with_every_acknowledged_record(Op[] ops, bool force, ulong seed)
+    // Normal run: 30 random workloads, each crashed at every write and flush. Soak: TALOS_CRASH_RUNS=5000.
+    private static readonly int Runs = int.TryParse(Environment.GetEnvironmentVariable("TALOS_CRASH_RUNS"), out var n) ? n : 30;
+
+    [Fact]
+    public void Crash_at_every_write_recovers_a_prefix_with_every_acknowledged_record() =>
+        Check.One(Config.QuickThrowOnFailure.WithMaxTest(Runs).WithArbitrary([typeof(Arbs)]),
+            Prop.ForAll<Op[], bool, ulong>(CrashEverywhere));
+
+    private static void CrashEverywhere(Op[] ops, bool force, ulong seed)
     {
         var points = 0;
         var model = new Model();

@@ -1,0 +1,31 @@
+using Grpc.Core;
+
+namespace Talos.Ctl.Client;
+
+/// <summary>Turns gRPC failures into one line a user can act on (which node, what failed, what to do).</summary>
+public static class RpcErrors
+{
+    /// <summary>The user-facing message for an RPC failure against <paramref name="node"/>.</summary>
+    public static string Describe(RpcException e, string node, bool insecure)
+    {
+        var detail = e.Status.Detail;
+        return e.StatusCode switch
+        {
+            StatusCode.Unavailable when !insecure && (detail.Contains("HTTP/2 handshake", StringComparison.Ordinal) || detail.Contains("SslStream", StringComparison.Ordinal)) =>
+                $"{node}: connection closed during the TLS handshake: the node rejected the client certificate (wrong CA, expired, or the node is in maintenance mode: try --insecure)",
+            StatusCode.Unavailable =>
+                $"{node}: node unreachable: {Short(detail)} (is machined running and is the endpoint right?)",
+            StatusCode.Internal when detail.Contains("remote certificate is invalid", StringComparison.Ordinal) =>
+                $"{node}: the node's certificate is not signed by the talosconfig's CA ({Short(detail)})",
+            StatusCode.PermissionDenied => $"{node}: permission denied: {detail}",
+            StatusCode.DeadlineExceeded => $"{node}: timed out waiting for the node",
+            _ => $"{node}: rpc error: code = {e.StatusCode} desc = {detail}",
+        };
+    }
+
+    private static string Short(string s)
+    {
+        var i = s.IndexOf(" HttpRequestException", StringComparison.Ordinal);
+        return (i > 0 ? s[..i] : s).Trim();
+    }
+}
