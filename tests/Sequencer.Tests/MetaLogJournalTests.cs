@@ -185,6 +185,7 @@ public class MetaLogJournalTests
                     JournalInvariants.Check(events, node.Catalog);
                     var state = Fold(node.Log);
                     Assert.Null(state.Running);
+                    Assert.Empty(state.Anomalies);
                 }
                 catch (Exception ex)
                 {
