@@ -146,7 +146,7 @@ public class MetaLogJournalTests
         using (var node = Node.Open(disk))
         {
             var reports = await new CrashRecovery(node.Journal, node.Catalog, node.Runner)
-                .RecoverAsync(_ => request, new StaticNodeFacts(), CancellationToken.None);
+                .RecoverAsync(new StaticNodeFacts(), CancellationToken.None); // request rebuilt from the log
             Assert.Equal(RecoveryAction.Resumed, Assert.Single(reports).Action);
             var state = Fold(node.Log);
             Assert.Null(state.Running);
@@ -178,7 +178,7 @@ public class MetaLogJournalTests
                 var crashed = sim.Crash(seed, CrashModel.Default).Image;
                 using var node = Node.Open(crashed);
                 await new CrashRecovery(node.Journal, node.Catalog, node.Runner)
-                    .RecoverAsync(_ => request, new StaticNodeFacts(), CancellationToken.None);
+                    .RecoverAsync(new StaticNodeFacts(), CancellationToken.None); // request rebuilt from the log
                 var events = await node.Journal.ReadAllAsync(CancellationToken.None);
                 try
                 {
