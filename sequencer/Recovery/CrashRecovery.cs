@@ -106,7 +106,7 @@ public sealed class CrashRecovery(ISequenceJournal journal, ITaskCatalog catalog
         else index = 0;
         var completed = s.CurrentPhase is null ? new HashSet<string>() : s.CompletedInCurrentPhase;
         var report = await runner.RunAsync(request, phases, new RunIdentity(s.SequenceId, s.ActorId), facts,
-            new ResumePoint(index, completed, attempts), ct);
+            new ResumePoint(index, completed, attempts, PhaseWasStarted: s.CurrentPhase is not null), ct);
         return new RecoveryReport(s.SequenceId, RecoveryAction.Resumed, report.Result);
     }
 

@@ -37,7 +37,8 @@ public sealed partial class SequenceRunner
                 return RunnerTrigger.PhaseDone;
             }
             var probe = Context(phase, phase.Tasks[0].Name, 1);
-            var held = phase.Condition?.Predicate(probe) ?? true;
+            var decided = resume is { PhaseWasStarted: true } && index == resume.PhaseIndex;
+            var held = decided || (phase.Condition?.Predicate(probe) ?? true);
             _conditions[phase.Name] = held;
             if (!held)
             {
