@@ -51,7 +51,11 @@ public sealed class SequenceController
         return new OperationHandle(actor, run, completion);
     }
 
-    /// <summary>As <see cref="Start"/>, but refuses synchronously (FailedPrecondition) when the lock would refuse, as upstream's apply-config.</summary>
+    /// <summary>
+    /// As <see cref="Start"/>, but refuses synchronously (FailedPrecondition) when the lock would refuse now, as upstream's
+    /// apply-config. A request racing in between the check and the background acquire is still refused by the lock
+    /// itself and reported as an OperationLocked event.
+    /// </summary>
     /// <exception cref="SequenceLockedException">Another sequence holds the lock and may not be pre-empted.</exception>
     public OperationHandle StartOrRefuse(ISequenceRequest request, bool takeover = false)
     {

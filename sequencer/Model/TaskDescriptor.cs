@@ -8,8 +8,8 @@ namespace Talos.Sequencer.Model;
 /// <param name="DiskEffect">What the task does to the disk (or "none"), for specs and snapshots.</param>
 /// <param name="Idempotent">Running it twice has the same effect as once.</param>
 /// <param name="Recovery">What crash recovery does if the task was started but not finished.</param>
-/// <param name="BestEffort">Errors are recorded but do not fail the phase (upstream's "errors logged" tasks).</param>
-public sealed record TaskDescriptor(string Name, string DiskEffect, bool Idempotent, TaskRecovery Recovery, bool BestEffort = false)
+/// <param name="OnFailure">What a failure does to the phase (null = <see cref="FailurePolicy.Default"/>).</param>
+public sealed record TaskDescriptor(string Name, string DiskEffect, bool Idempotent, TaskRecovery Recovery, FailurePolicy? OnFailure = null)
 {
     /// <summary>Validates the declaration: a re-run task must be idempotent; names are camelCase.</summary>
     public TaskDescriptor Validate()
@@ -21,9 +21,20 @@ public sealed record TaskDescriptor(string Name, string DiskEffect, bool Idempot
         return this;
     }
 
-    /// <summary>A copy whose errors do not fail the phase (decorator-like: the policy is on the use, not the task).</summary>
-    public TaskDescriptor AsBestEffort() => this with { BestEffort = true };
+    /// <summary>The effective failure policy.</summary>
+    public FailurePolicy Failure => OnFailure ?? FailurePolicy.Default;
 
-    /// <inheritdoc />
-    public override string ToString() => BestEffort ? $"{Name}*" : Name;
+    /// <summary>A copy whose errors do not fail the phase (the policy is on the use, not the task).</summary>
+    public TaskDescriptor AsBestEffort() => this with { OnFailure = FailurePolicy.Ignore };
+
+    /// <summary>A copy that pauses <paramref name="pause"/> after a failure before failing the phase (upstream default 35 min).</summary>
+    public TaskDescriptor PauseOnFailure(TimeSpan? pause = null) => this with { OnFailure = new FailurePolicy.PauseThenFail(pause ?? FailurePolicy.UpstreamPause) };
+
+    /// <summary>Renders the name, suffixed <c>*</c> for best effort and <c>!</c> for pause-on-failure.</summary>
+    public override string ToString() => Failure switch
+    {
+        FailurePolicy.BestEffort => $"{Name}*",
+        FailurePolicy.PauseThenFail => $"{Name}!",
+        _ => Name,
+    };
 }

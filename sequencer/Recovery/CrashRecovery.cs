@@ -40,6 +40,10 @@ public enum RecoveryAction
 /// </summary>
 public sealed class CrashRecovery(ISequenceJournal journal, ITaskCatalog catalog, SequenceRunner runner)
 {
+    /// <summary>Recovers every interrupted sequence, rebuilding each request from its SequenceStarted text (<see cref="RequestCodec"/>).</summary>
+    public Task<IReadOnlyList<RecoveryReport>> RecoverAsync(INodeFacts facts, CancellationToken ct) =>
+        RecoverAsync(s => RequestCodec.TryParse(s.Sequence, s.Request), facts, ct);
+
     /// <summary>Recovers every interrupted sequence; <paramref name="resolve"/> rebuilds the request of a run (null = unknown).</summary>
     public async Task<IReadOnlyList<RecoveryReport>> RecoverAsync(Func<InterruptedSequence, ISequenceRequest?> resolve, INodeFacts facts, CancellationToken ct)
     {
@@ -102,7 +106,7 @@ public sealed class CrashRecovery(ISequenceJournal journal, ITaskCatalog catalog
         else index = 0;
         var completed = s.CurrentPhase is null ? new HashSet<string>() : s.CompletedInCurrentPhase;
         var report = await runner.RunAsync(request, phases, new RunIdentity(s.SequenceId, s.ActorId), facts,
-            new ResumePoint(index, completed, attempts), ct);
+            new ResumePoint(index, completed, attempts, PhaseWasStarted: s.CurrentPhase is not null), ct);
         return new RecoveryReport(s.SequenceId, RecoveryAction.Resumed, report.Result);
     }
 

@@ -39,6 +39,9 @@ public sealed record InstallRequest(string Disk, string Image, bool Wipe = false
     {
         if (string.IsNullOrWhiteSpace(Disk)) throw new InvalidSequenceRequestException("install", "disk", "must name the system disk");
         if (string.IsNullOrWhiteSpace(Image)) throw new InvalidSequenceRequestException("install", "image", "must name an image");
+        // Recorded as space-separated key=value text (RequestCodec), so values must not contain whitespace.
+        if (Disk.Any(char.IsWhiteSpace)) throw new InvalidSequenceRequestException("install", "disk", "must not contain whitespace");
+        if (Image.Any(char.IsWhiteSpace)) throw new InvalidSequenceRequestException("install", "image", "must not contain whitespace");
         return this;
     }
 }
@@ -59,6 +62,7 @@ public sealed record UpgradeRequest(string Image, bool Preserve = false, bool St
     internal UpgradeRequest Validate()
     {
         if (string.IsNullOrWhiteSpace(Image)) throw new InvalidSequenceRequestException("upgrade", "image", "must name an image");
+        if (Image.Any(char.IsWhiteSpace)) throw new InvalidSequenceRequestException("upgrade", "image", "must not contain whitespace");
         if (RebootMode == RebootMode.Force) throw new InvalidSequenceRequestException("upgrade", "rebootMode", "Force is not valid for an upgrade; use Default or PowerCycle");
         return this;
     }

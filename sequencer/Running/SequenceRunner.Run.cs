@@ -37,7 +37,8 @@ public sealed partial class SequenceRunner
                 return RunnerTrigger.PhaseDone;
             }
             var probe = Context(phase, phase.Tasks[0].Name, 1);
-            var held = phase.Condition?.Predicate(probe) ?? true;
+            var decided = resume is { PhaseWasStarted: true } && index == resume.PhaseIndex;
+            var held = decided || (phase.Condition?.Predicate(probe) ?? true);
             _conditions[phase.Name] = held;
             if (!held)
             {
@@ -98,7 +99,18 @@ public sealed partial class SequenceRunner
             }
             var code = error is OperationCanceledException ? FailureCode.Canceled : FailureCode.Fatal;
             await owner.AppendAsync(new TaskFailed(id.SequenceId, id.ActorId, Seq, phase.Name, task.Name, code, error.Message));
-            if (task.BestEffort) return (TaskOutcome.Continue, null);
+            switch (task.Failure)
+            {
+                case FailurePolicy.BestEffort:
+                    return (TaskOutcome.Continue, null);
+                case FailurePolicy.PauseThenFail pause when error is not OperationCanceledException:
+                    owner.Log?.Invoke($"task {task.Name} failed, rebooting in {pause.Pause.TotalMinutes:0} minutes. " +
+                        "You can use talosctl apply-config or talosctl edit mc to fix the issues");
+                    // Siblings keep running during the pause; cancellation (pre-emption) ends the pause early.
+                    try { await Task.Delay(pause.Pause, owner.Time, ct); }
+                    catch (OperationCanceledException) { }
+                    break;
+            }
             await siblings.CancelAsync(); // first failure cancels the siblings, as upstream's errgroup
             return (TaskOutcome.Continue, error);
         }

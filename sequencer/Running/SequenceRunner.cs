@@ -9,7 +9,12 @@ namespace Talos.Sequencer.Running;
 public sealed record RunIdentity(string SequenceId, string ActorId);
 
 /// <summary>Where a resumed run starts: the 0-based phase index and the tasks of that phase already completed.</summary>
-public sealed record ResumePoint(int PhaseIndex, IReadOnlySet<string> CompletedTasks, IReadOnlyDictionary<string, int> Attempts);
+/// <param name="PhaseIndex">The phase to start at (earlier phases are not run again).</param>
+/// <param name="CompletedTasks">Tasks of that phase that completed before the crash.</param>
+/// <param name="Attempts">Attempt number per re-run task.</param>
+/// <param name="PhaseWasStarted">The phase had started: its deferred condition was true then and is not re-evaluated
+/// (facts may have changed since, and its open tasks must finish).</param>
+public sealed record ResumePoint(int PhaseIndex, IReadOnlySet<string> CompletedTasks, IReadOnlyDictionary<string, int> Attempts, bool PhaseWasStarted = false);
 
 /// <summary>How a run ended; <paramref name="Error"/> is set for <see cref="RunResult.Failed"/>.</summary>
 public sealed record RunReport(RunResult Result, Exception? Error = null);

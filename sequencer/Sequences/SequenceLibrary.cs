@@ -50,8 +50,8 @@ public static class SequenceLibrary
         .Append("dbus", StartDbus)
         .Append("ephemeral", MountEphemeralPartition)
         .Append("promotableVolumes", MountPromotableSystemPartitions)
-        .Append("userDisks", MountUserDisks)
-        .Append("userSetup", WriteUserFiles)
+        .Append("userDisks", MountUserDisks.PauseOnFailure())
+        .Append("userSetup", WriteUserFiles.PauseOnFailure())
         .Append("startEverything", StartAllServices)
         .Build();
 

@@ -178,3 +178,23 @@ public class CrashRecoveryTests
         Assert.Equal(FailureCode.Fatal, Assert.IsType<SequenceFailed>(h.Journal.Events[^1]).Code);
     }
 }
+
+public class ResumeConditionTests
+{
+    [Fact]
+    public async Task A_resumed_phase_is_not_skipped_when_its_deferred_condition_changed_after_it_started()
+    {
+        var args = new Dictionary<string, string> { ["talos.experimental.wipe"] = "system" };
+        var h = new Harness { Facts = new StaticNodeFacts(Args: args) };
+        h.Catalog.Before = (ctx, _) => { if (ctx.Task == "resetSystemDiskPartitions") h.Power.ArmAt(2); return Task.CompletedTask; };
+        Assert.False(await Harness.SurvivesAsync(() => h.RunAsync(new InitializeRequest())));
+        h.Reboot();
+        // The kernel argument is gone at the next boot: the condition is now false, but the open wipe must finish.
+        var recovery = new Recovery.CrashRecovery(new SwitchedJournal(h.Journal, h.Power), h.Catalog, h.Runner);
+        var report = Assert.Single(await recovery.RecoverAsync(new StaticNodeFacts(), CancellationToken.None));
+        Assert.Equal(Recovery.RecoveryAction.Resumed, report.Action);
+        Assert.Equal(RunResult.Reboot, report.Result);
+        Assert.Equal(DiskTaskCatalog.RegionState.Stamped, h.Catalog.Region("resetSystemDiskPartitions"));
+        JournalInvariants.Check(h.Journal.Events, h.Catalog);
+    }
+}

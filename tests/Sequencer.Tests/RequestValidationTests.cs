@@ -18,6 +18,8 @@ public class RequestValidationTests
         [new InstallRequest("", "img"), "disk"],
         [new InstallRequest("/dev/sda", " "), "image"],
         [new MaintenanceUpgradeRequest(""), "image"],
+        [new UpgradeRequest("ghcr.io/x:1 --evil"), "image"],
+        [new InstallRequest("/dev/sd a", "img"), "disk"],
     ];
 
     [Theory]
@@ -70,4 +72,29 @@ public class RequestValidationTests
         Assert.Equal("stageUpgrade", SequenceName.StageUpgrade.Wire());
         Assert.Throws<ArgumentException>(() => SequenceNames.Parse("Upgrade"));
     }
+}
+
+public class RequestCodecTests
+{
+    [Theory]
+    [MemberData(nameof(Support.RequestVariants.Names), MemberType = typeof(Support.RequestVariants))]
+    public void Every_request_is_rebuilt_exactly_from_its_recorded_text(string variant)
+    {
+        var request = Support.RequestVariants.Get(variant);
+        var parsed = RequestCodec.TryParse(request.Sequence.Wire(), request.Describe());
+        Assert.NotNull(parsed);
+        Assert.Equal(request.GetType(), parsed!.GetType());
+        Assert.Equal(request.Describe(), parsed.Describe());
+        Assert.Equal(SequenceLibrary.Build(request).Select(p => p.ToString()), SequenceLibrary.Build(parsed).Select(p => p.ToString()));
+    }
+
+    [Theory]
+    [InlineData("upgrade", "image=x preserve=false stage=false force=false")] // missing key
+    [InlineData("upgrade", "image=x preserve=maybe stage=false force=false rebootMode=Default")]
+    [InlineData("upgrade", "image=x preserve=false stage=false force=false rebootMode=Default extra=1")]
+    [InlineData("reboot", "mode=Sideways")]
+    [InlineData("nosuch", "")]
+    [InlineData("reset", "graceful=true reboot=false mode=All labels=STATE userDisks=[] controlPlane=true")]
+    public void Unrecognisable_text_is_refused_rather_than_guessed(string sequence, string text) =>
+        Assert.Null(RequestCodec.TryParse(sequence, text));
 }

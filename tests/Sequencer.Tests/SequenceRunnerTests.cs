@@ -191,3 +191,50 @@ public class SequenceRunnerLogTests
         Assert.Equal("sequence initialize completed (done)", lines[^1]);
     }
 }
+
+public class PauseOnFailureTests
+{
+    [Fact]
+    public async Task A_pause_on_failure_task_records_its_failure_waits_35_minutes_of_injected_time_then_fails_the_phase()
+    {
+        var time = new ManualTime();
+        var journal = new InMemoryJournal();
+        var catalog = new DiskTaskCatalog(new Partitions.Devices.MemoryBlockDevice(DiskTaskCatalog.RequiredLength(512)));
+        catalog.Failing.Add("writeUserFiles");
+        var lines = new List<string>();
+        var runner = new SequenceRunner(catalog, journal, time, l => { lock (lines) lines.Add(l); });
+        var run = runner.RunAsync(new BootRequest(), new RunIdentity("s", "a"), new StaticNodeFacts(), CancellationToken.None);
+
+        for (var i = 0; i < 500 && !journal.Events.Any(e => e is TaskFailed { Task: "writeUserFiles" }); i++) await Task.Delay(10);
+        Assert.Contains(journal.Events, e => e is TaskFailed { Task: "writeUserFiles" });
+        await Task.Delay(50);
+        Assert.False(run.IsCompleted, "the phase must wait out the pause");
+        Assert.DoesNotContain(journal.Events, e => e is PhaseFailed);
+        lock (lines) Assert.Contains("task writeUserFiles failed, rebooting in 35 minutes. You can use talosctl apply-config or talosctl edit mc to fix the issues", lines);
+
+        time.Advance(TimeSpan.FromMinutes(34));
+        await Task.Delay(50);
+        Assert.False(run.IsCompleted);
+        time.Advance(TimeSpan.FromMinutes(1));
+        var report = await run.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(RunResult.Failed, report.Result);
+        Assert.Contains(journal.Events, e => e is PhaseFailed { Phase: "userSetup" });
+        Assert.DoesNotContain(journal.Events, e => e is PhaseStarted { Phase: "startEverything" });
+    }
+
+    [Fact]
+    public async Task Cancellation_ends_the_pause_early()
+    {
+        var time = new ManualTime();
+        var journal = new InMemoryJournal();
+        var catalog = new DiskTaskCatalog(new Partitions.Devices.MemoryBlockDevice(DiskTaskCatalog.RequiredLength(512)));
+        catalog.Failing.Add("mountUserDisks");
+        using var cts = new CancellationTokenSource();
+        var run = new SequenceRunner(catalog, journal, time).RunAsync(new BootRequest(), new RunIdentity("s", "a"), new StaticNodeFacts(), cts.Token);
+        for (var i = 0; i < 500 && !journal.Events.Any(e => e is TaskFailed); i++) await Task.Delay(10);
+        cts.Cancel();
+        var report = await run.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(RunResult.Failed, report.Result);
+        Assert.Contains("mountUserDisks", report.Error!.Message);
+    }
+}
