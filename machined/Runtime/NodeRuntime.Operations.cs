@@ -1,0 +1,198 @@
+using System.Text;
+using Talos.Api.Events;
+using ApplyMode = Talos.Api.Events.ApplyMode;
+using Talos.Core.Config;
+using Talos.Core.Errors;
+using Talos.Sequencer.Errors;
+using Talos.Sequencer.Locking;
+using Talos.Sequencer.Requests;
+using Talos.Sequencer.Running;
+
+namespace Talos.Machined.Runtime;
+
+/// <summary>A config submitted with an operation (apply-config, install), validated.</summary>
+internal sealed record PendingConfig(MachineConfig Config, byte[] Bytes, ApplyMode Mode);
+
+/// <summary>Inputs of the running operation that its tasks read (the sequence requests carry only the flags).</summary>
+internal sealed class PendingInputs
+{
+    public PendingConfig? Config { get; set; }
+    public bool FullWipe { get; set; }
+    public bool ForceRollback { get; set; }
+}
+
+/// <summary>What an apply-config did.</summary>
+/// <param name="ModeDetails">Upstream's wording, e.g. "Applied configuration without a reboot".</param>
+/// <param name="Mode">The mode actually used (AUTO becomes NO_REBOOT as upstream).</param>
+/// <param name="Warnings">Validation warnings.</param>
+/// <param name="Diff">For dry runs: the changed paths.</param>
+public sealed record ApplyResult(string ModeDetails, ApplyMode Mode, IReadOnlyList<string> Warnings, string Diff);
+
+public sealed partial class NodeRuntime
+{
+    internal PendingInputs Pending { get; } = new();
+
+    internal async Task AttachNewMetaAsync(CancellationToken ct)
+    {
+        _meta = Disk.OpenMeta(_o.Guids.Next(), _o.Time, RepairEvent);
+        await Journal.AttachAsync(_meta, ct);
+    }
+
+    internal void CloseStateStore()
+    {
+        _stateStore?.Dispose();
+        _stateStore = null;
+    }
+
+    /// <summary>Upstream's ApplyConfiguration: validate everything first (bad input changes nothing), then act by mode.</summary>
+    public async Task<ApplyResult> ApplyConfigurationAsync(byte[] data, ApplyMode mode, bool dryRun, CancellationToken ct)
+    {
+        MachineConfig cfg;
+        try { cfg = MachineConfig.Parse(Encoding.UTF8.GetString(data)).EnsureValid(); }
+        catch (TalosException) { throw; }
+        var warnings = cfg.Validate().Warnings;
+        if (Stage == NodeStage.Maintenance) return await ApplyInMaintenanceAsync(cfg, data, warnings, dryRun, ct);
+        if (Config is null) throw new NodeNotReadyException($"the node is {Stage}; apply-config needs a running node");
+        if (mode == ApplyMode.Auto) mode = ApplyMode.NoReboot;   // upstream: AUTO → NO_REBOOT, reported as auto(no_reboot)
+        var diff = string.Join("\n", MachineConfig.ChangedPaths(Config, cfg));
+        if (dryRun) return new ApplyResult($"Dry run summary:\nApplied configuration without a reboot (dry run)\nChanged paths:\n{diff}", mode, warnings, diff);
+        Pending.Config = new PendingConfig(cfg, data, mode);
+        var handle = Controller.StartOrRefuse(new ApplyConfigRequest((Talos.Sequencer.Requests.ApplyMode)(int)mode));
+        var report = await handle.Completion;
+        Finish(report);
+        return new ApplyResult(mode switch
+        {
+            ApplyMode.Staged => "Staged configuration to be applied after a reboot",
+            ApplyMode.Try => "Applied configuration in try mode",
+            ApplyMode.Reboot => "Applied configuration with a reboot",
+            _ => "Applied configuration without a reboot",
+        }, mode, warnings, diff);
+    }
+
+    private async Task<ApplyResult> ApplyInMaintenanceAsync(MachineConfig cfg, byte[] data, IReadOnlyList<string> warnings, bool dryRun, CancellationToken ct)
+    {
+        if (dryRun) return new ApplyResult("Dry run: the node would install and reboot", ApplyMode.NoReboot, warnings, "");
+        Pending.Config = new PendingConfig(cfg, data, ApplyMode.NoReboot);
+        if (!State.Installed)
+        {
+            var install = cfg.Machine?.Install ?? throw new InvalidConfigForMaintenanceException("the node is not installed and the config has no machine.install section");
+            SetStage(NodeStage.Installing);
+            var handle = Controller.StartOrRefuse(new InstallRequest(install.Disk.Length == 0 ? "/dev/sda" : install.Disk, install.Image, install.Wipe));
+            _ = ContinueAfterAsync(handle, ct);
+            return new ApplyResult("Applied configuration without a reboot (the node installs and reboots)", ApplyMode.NoReboot, warnings, "");
+        }
+        // Installed node that lost its config (reset): persist it and start the system.
+        StateStore.Put(ConfigDocs.Active, data);
+        await Journal.AppendAsync("", "", e => e.ConfigApplied = new ConfigApplied { Mode = ApplyMode.NoReboot, Digest = cfg.Digest }, ct);
+        ActivateConfig(cfg, data);
+        _ = Task.Run(async () =>
+        {
+            await _powerGate.WaitAsync(ct);
+            try { if (await StartSystemAsync(ct) != BootResult.Settled) await RebootLoopAsync(ct); }
+            finally { _powerGate.Release(); }
+        }, ct);
+        return new ApplyResult("Applied configuration without a reboot", ApplyMode.NoReboot, warnings, "");
+    }
+
+    /// <summary>Starts an upgrade (refused synchronously with FailedPrecondition while another sequence holds the lock).</summary>
+    public OperationHandle Upgrade(string image, bool preserve, bool stage, bool force)
+    {
+        RequireRunning("upgrade");
+        _ = Talos.Upgrade.Images.ImageReference.Parse(image);   // a malformed reference is refused before anything runs
+        Pending.Config = null;
+        var handle = Controller.StartOrRefuse(new UpgradeRequest(image, preserve, stage, force));
+        _ = ContinueAfterAsync(handle, CancellationToken.None);
+        return handle;
+    }
+
+    /// <summary>Manual rollback (checked before anything runs).</summary>
+    public OperationHandle Rollback(bool force = false)
+    {
+        RequireRunning("rollback");
+        CheckRollback(force);
+        Pending.ForceRollback = force;
+        var handle = Controller.StartOrRefuse(new RollbackRequest());
+        _ = ContinueAfterAsync(handle, CancellationToken.None);
+        return handle;
+    }
+
+    /// <summary>Reset: STATE and EPHEMERAL by default; <paramref name="labels"/> chooses exactly; BOOT and META survive.</summary>
+    public OperationHandle Reset(bool graceful, bool reboot, IReadOnlyList<string>? labels, bool fullWipe)
+    {
+        foreach (var l in labels ?? [])
+            if (l is "META" or "BOOT-A" or "BOOT-B" or "EFI")
+                throw new InvalidResetRequestException($"partition {l} cannot be wiped by reset: BOOT slots, EFI and META (the node's history) survive every reset");
+        Pending.FullWipe = fullWipe;
+        var handle = Controller.StartOrRefuse(new ResetRequest(graceful, reboot, labels is { Count: > 0 } ? labels : null, WipeMode.SystemDisk, null, IsControlPlane), takeover: true);
+        _ = ContinueAfterAsync(handle, CancellationToken.None);
+        return handle;
+    }
+
+    /// <summary>Reboot.</summary>
+    public OperationHandle Reboot(RebootMode mode = RebootMode.Default)
+    {
+        var handle = Controller.StartOrRefuse(new RebootRequest(mode), takeover: mode == RebootMode.Force);
+        _ = ContinueAfterAsync(handle, CancellationToken.None);
+        return handle;
+    }
+
+    /// <summary>Shutdown (runs with takeover, as upstream).</summary>
+    public OperationHandle Shutdown(bool force = false)
+    {
+        var handle = Controller.StartOrRefuse(new ShutdownRequest(force), takeover: true);
+        _ = ContinueAfterAsync(handle, CancellationToken.None);
+        return handle;
+    }
+
+    private void RequireRunning(string what)
+    {
+        if (Stage != NodeStage.Running) throw new NodeNotReadyException($"{what} needs a running node; the node is {Stage}");
+    }
+
+    /// <summary>After a sequence: a Reboot or PowerOff outcome takes the node down and (for reboot) boots it again.</summary>
+    private async Task ContinueAfterAsync(OperationHandle handle, CancellationToken ct)
+    {
+        OperationReport report;
+        try { report = await handle.Completion; }
+        catch (Exception e)
+        {
+            Log($"operation {handle.ActorId} crashed: {e}");
+            Kernel.Kern("err", $"[talos] operation {handle.ActorId} failed: {e.Message}");
+            Pending.Config = null;
+            if (Stage == NodeStage.Installing) SetStage(NodeStage.Maintenance);
+            return;
+        }
+        Finish(report);
+        var result = report.Run?.Result;
+        if (result is RunResult.Reboot or RunResult.PowerOff)
+        {
+            await _powerGate.WaitAsync(ct);
+            try
+            {
+                StopVolatile();
+                if (result == RunResult.PowerOff) { Kernel.Kern("reboot: Power down"); SetStage(NodeStage.Unknown); RaisePoweredOff(); return; }
+                await RebootLoopAsync(ct);
+            }
+            finally { _powerGate.Release(); }
+        }
+        else if (Stage == NodeStage.Installing) SetStage(NodeStage.Maintenance);
+    }
+
+    private async Task RebootLoopAsync(CancellationToken ct)
+    {
+        StopVolatile();
+        Kernel.Kern("reboot: Restarting system");
+        SetStage(NodeStage.Rebooting);
+        Journal.Reset();
+        _settled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await BootLoopAsync(ct);
+    }
+
+    private void Finish(OperationReport report)
+    {
+        Pending.Config = null;
+        Pending.FullWipe = false;
+        Pending.ForceRollback = false;
+        if (report.Run?.Error is { } e) Log($"sequence failed: {e.Message}");
+    }
+}

@@ -1,0 +1,46 @@
+using Talos.Partitions.Devices;
+using Talos.Partitions.Gpt;
+using Talos.Sequencer.Locking;
+using Talos.Upgrade.Images;
+
+namespace Talos.Machined.Runtime;
+
+/// <summary>Everything a node runtime needs from outside; every source of non-determinism is injected here.</summary>
+public sealed class NodeRuntimeOptions
+{
+    /// <summary>The system disk (a file device for daemons, a power-loss simulator for simulations).</summary>
+    public required IBlockDevice Disk { get; init; }
+
+    /// <summary>Display name of the disk (image path).</summary>
+    public string DiskName { get; init; } = "disk";
+
+    /// <summary>The node's address (its name in the API's metadata and the default hostname).</summary>
+    public string Address { get; init; } = "127.0.0.1";
+
+    /// <summary>Clock: the system clock in daemons, a virtual one in simulations.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>Operation (actor) and sequence ids.</summary>
+    public IIdSource Ids { get; init; } = new SequentialIdSource("op");
+
+    /// <summary>GUIDs for the partition table and the node id.</summary>
+    public IGuidSource Guids { get; init; } = new RandomGuidSource();
+
+    /// <summary>The local image store (the default image source of a local cluster).</summary>
+    public required LocalLayoutStore Images { get; init; }
+
+    /// <summary>HTTP client for registries (null: only the local store is used).</summary>
+    public HttpClient? Http { get; init; }
+
+    /// <summary>
+    /// Overrides the health deadline of the machine config (simulations use a short virtual one; null = config,
+    /// default 5 minutes).
+    /// </summary>
+    public TimeSpan? HealthDeadline { get; init; }
+
+    /// <summary>Log sink for machined's own log lines (stdout in the daemon).</summary>
+    public Action<string>? Log { get; init; }
+
+    /// <summary>Safety bound on reboots within one power-on before the runtime stops rebooting (halts).</summary>
+    public int MaxReboots { get; init; } = 32;
+}

@@ -1,0 +1,62 @@
+using Talos.Api.Events;
+using Talos.Core.Config;
+using Talos.Sequencer.Running;
+
+namespace Talos.Machined.Runtime;
+
+internal sealed partial class NodeTasks
+{
+    private void AddConfigTasks()
+    {
+        // STATE's store writes the older slot, flushes, and wins by generation: after any crash the config on
+        // STATE is the old or the new one, never a mix (invariant 5). Re-running writes the same bytes again.
+        Add("writeConfig", async (c, ct) =>
+        {
+            var p = PendingConfig(c);
+            var before = _node.Config;
+            _node.StateStore.Put(ConfigDocs.Active, p.Bytes);
+            _node.StateStore.Delete(ConfigDocs.Staged);
+            var applied = new ConfigApplied { Mode = p.Mode, Digest = p.Config.Digest };
+            if (before is not null) applied.ChangedPaths.AddRange(MachineConfig.ChangedPaths(before, p.Config).OrderBy(x => x, StringComparer.Ordinal));
+            await _node.Journal.AppendAsync(c.ActorId, c.SequenceId, e => e.ConfigApplied = applied, ct);
+            return TaskOutcome.Continue;
+        });
+        Add("stageConfig", async (c, ct) =>
+        {
+            var p = PendingConfig(c);
+            _node.StateStore.Put(ConfigDocs.Staged, p.Bytes);
+            await _node.Journal.AppendAsync(c.ActorId, c.SequenceId, e => e.ConfigStaged = new ConfigStaged { Digest = p.Config.Digest }, ct);
+            return TaskOutcome.Continue;
+        });
+        // Try mode: the new config is active but not persisted; STATE keeps the old one, so a reboot or power loss
+        // before the timeout comes back with the old config by construction.
+        Add("tryConfig", async (c, ct) =>
+        {
+            var p = PendingConfig(c);
+            await _node.Journal.AppendAsync(c.ActorId, c.SequenceId, e => e.ConfigApplied = new ConfigApplied { Mode = ApplyMode.Try, Digest = p.Config.Digest }, ct);
+            return TaskOutcome.Continue;
+        });
+        Add("restorePreviousConfig", async (c, ct) =>
+        {
+            var stored = _node.StateStore.Get(ConfigDocs.Active);
+            if (stored is null || _node.Config is null) return TaskOutcome.Continue;
+            var previous = MachineConfig.Parse(System.Text.Encoding.UTF8.GetString(stored));
+            var reverted = _node.Config.Digest;
+            _node.ActivateConfig(previous, stored);
+            await _node.Journal.AppendAsync(c.ActorId, c.SequenceId, e => e.ConfigTryReverted = new ConfigTryReverted
+            {
+                RevertedDigest = reverted, RestoredDigest = previous.Digest, Reason = "try mode timed out",
+            }, ct);
+            return TaskOutcome.Continue;
+        });
+        Add("applyConfigLive", (c, _) =>
+        {
+            var p = PendingConfig(c);
+            _node.ActivateConfig(p.Config, p.Bytes);
+            return Ok;
+        });
+    }
+
+    private PendingConfig PendingConfig(TaskContext c) =>
+        _node.Pending.Config ?? throw new InvalidOperationException($"{c.Task}: no configuration was submitted with this operation");
+}

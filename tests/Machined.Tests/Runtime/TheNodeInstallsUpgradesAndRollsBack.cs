@@ -1,0 +1,161 @@
+using Talos.Api.Events;
+using Talos.Core.State;
+using Talos.Machined.Runtime;
+using Talos.Partitions.Meta;
+using Talos.Partitions.Layout;
+
+namespace Talos.Machined.Tests.Runtime;
+
+public sealed class TheNodeInstallsUpgradesAndRollsBack
+{
+    private static async Task WaitFor(NodeRuntime node, Func<NodeRuntime, bool> done, string what, int seconds = 30)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
+        while (!done(node))
+        {
+            if (cts.IsCancellationRequested)
+                Assert.Fail($"timed out waiting for {what}; stage {node.Stage}, last error \"{node.State.LastError}\"\n" +
+                    string.Join("\n", node.Kernel.Ring.Tail(30)) + "\n--- events:\n" +
+                    string.Join("\n", node.Journal.ReadAll().TakeLast(30).Select(e => $"{e.Sequence} {e.PayloadCase} {e}")));
+            await Task.Delay(20);
+        }
+    }
+
+    private static async Task<NodeRuntime> InstalledNode(RuntimeFixture f)
+    {
+        var node = f.NewNode();
+        await node.PowerOnAsync();
+        Assert.Equal(NodeStage.Maintenance, node.Stage);
+        var applied = await node.ApplyConfigurationAsync(RuntimeFixture.Config(), ApplyMode.Auto, dryRun: false, default);
+        Assert.Contains("install", applied.ModeDetails);
+        await WaitFor(node, n => n.Stage == NodeStage.Running && n.State.SlotA.Successful, "install + confirmed boot of slot A");
+        return node;
+    }
+
+    /// <summary>The fold of what is on disk must equal the node's state (invariant 6).</summary>
+    private static void AssertDiskFoldEqualsState(RuntimeFixture f, NodeRuntime node)
+    {
+        using var log = MetaLog.OpenReadOnly(TalosLayout.OpenPartition(f.Disk, "META"));
+        Assert.Equal(node.State.Hash, NodeJournal.Fold(log).Hash);
+    }
+
+    [Fact]
+    public async Task A_blank_disk_boots_into_maintenance_then_installs_and_confirms_slot_A()
+    {
+        await using var f = await RuntimeFixture.CreateAsync();
+        var node = await InstalledNode(f);
+        Assert.Equal(Slot.A, node.State.BootedSlot);
+        Assert.True(node.State.Installed);
+        Assert.Equal("v1.9.0", node.State.SlotA.Version);
+        Assert.Empty(node.State.Anomalies);
+        Assert.Contains(node.Kernel.Ring.Tail(-1), l => l.Contains("[bootloader] trial boot of slot A"));
+        AssertDiskFoldEqualsState(f, node);
+        await node.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_good_upgrade_writes_B_boots_it_as_a_trial_and_confirms_it()
+    {
+        await using var f = await RuntimeFixture.CreateAsync();
+        var node = await InstalledNode(f);
+        var op = node.Upgrade(RuntimeFixture.Healthy2, preserve: false, stage: false, force: false);
+        Assert.StartsWith("op-", op.ActorId);
+        await WaitFor(node, n => n.Stage == NodeStage.Running && n.State.BootedSlot == Slot.B && n.State.SlotB.Successful, "slot B confirmed");
+        Assert.Equal("v1.9.1", node.State.BootedVersion);
+        Assert.True(node.State.SlotA.Successful);   // the old image stays bootable for a manual rollback
+        Assert.Equal(1UL, node.State.Counters.Upgrades);
+        Assert.Empty(node.State.Anomalies);
+        AssertDiskFoldEqualsState(f, node);
+        await node.DisposeAsync();
+    }
+
+    [Theory]
+    [InlineData(RuntimeFixture.KubeletBad, RollbackReason.HealthDeadlineExceeded, "service kubelet")]
+    [InlineData(RuntimeFixture.MachinedFails, RollbackReason.HealthCheckFailed, "service machined")]
+    [InlineData(RuntimeFixture.Hangs, RollbackReason.HealthDeadlineExceeded, "service apid")]
+    [InlineData(RuntimeFixture.Panics, RollbackReason.TriesExhausted, "")]
+    public async Task A_faulty_upgrade_rolls_back_by_itself_with_evidence(string image, RollbackReason reason, string failedCheck)
+    {
+        await using var f = await RuntimeFixture.CreateAsync();
+        var node = await InstalledNode(f);
+        node.Upgrade(image, preserve: true, stage: false, force: false);
+        await WaitFor(node, n => n.State.Counters.Rollbacks == 1 && n.Stage == NodeStage.Running, "automatic rollback", 60);
+        Assert.Equal(Slot.A, node.State.BootedSlot);
+        Assert.Equal("v1.9.0", node.State.BootedVersion);
+        var rolled = node.Journal.ReadAll().Last(e => e.PayloadCase == NodeEvent.PayloadOneofCase.RolledBack).RolledBack;
+        Assert.Equal(Slot.B, rolled.From);
+        Assert.Equal(Slot.A, rolled.To);
+        Assert.Equal(reason, rolled.Reason);
+        if (failedCheck.Length > 0) Assert.Contains(failedCheck, rolled.FailedChecks);
+        else Assert.Equal(3U, rolled.TriesUsed);   // every try consumed by a panicking boot
+        Assert.False(node.State.SlotB.Successful);
+        Assert.Equal(0U, node.State.SlotB.Priority);
+        AssertDiskFoldEqualsState(f, node);
+        await node.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Manual_rollback_returns_to_the_previous_confirmed_slot_and_refuses_when_nothing_is_there()
+    {
+        await using var f = await RuntimeFixture.CreateAsync();
+        var node = await InstalledNode(f);
+        var refused = Assert.Throws<RollbackRefusedException>(() => node.Rollback());
+        Assert.Contains("slot B holds no image", refused.Message);
+        node.Upgrade(RuntimeFixture.Healthy2, preserve: true, stage: false, force: false);
+        await WaitFor(node, n => n.Stage == NodeStage.Running && n.State.SlotB.Successful, "slot B confirmed");
+        node.Rollback();
+        await WaitFor(node, n => n.Stage == NodeStage.Running && n.State.BootedSlot == Slot.A, "rollback to A");
+        Assert.Equal("v1.9.0", node.State.BootedVersion);
+        Assert.Equal(1UL, node.State.Counters.Rollbacks);
+        AssertDiskFoldEqualsState(f, node);
+        await node.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Reset_preserve_keeps_the_config_and_a_full_reset_returns_to_maintenance()
+    {
+        await using var f = await RuntimeFixture.CreateAsync();
+        var node = await InstalledNode(f);
+        var digest = node.Config!.Digest;
+        node.Reset(graceful: true, reboot: true, labels: ["EPHEMERAL"], fullWipe: false);
+        await WaitFor(node, n => n.State.Counters.Resets == 1 && n.Stage == NodeStage.Running, "reset --preserve and reboot");
+        Assert.Equal(digest, node.Config!.Digest);
+        node.Reset(graceful: true, reboot: true, labels: null, fullWipe: false);
+        await WaitFor(node, n => n.State.Counters.Resets == 2 && n.Stage == NodeStage.Maintenance, "full reset into maintenance");
+        Assert.Null(node.Config);
+        Assert.True(node.State.SlotA.Successful);   // BOOT slots survive every reset
+        Assert.Throws<InvalidResetRequestException>(() => node.Reset(true, true, ["META"], false));
+        AssertDiskFoldEqualsState(f, node);
+        await node.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_power_loss_is_survived_the_node_comes_back_from_its_disk_alone()
+    {
+        await using var f = await RuntimeFixture.CreateAsync();
+        var node = await InstalledNode(f);
+        node.Upgrade(RuntimeFixture.Healthy2, preserve: true, stage: false, force: false);
+        await WaitFor(node, n => n.Stage == NodeStage.Running && n.State.SlotB.Successful, "slot B confirmed");
+        var hash = node.State.Hash;
+        // A new runtime over the same disk: nothing carried over in memory.
+        var again = f.NewNode();
+        await again.PowerOnAsync();
+        Assert.Equal(NodeStage.Running, again.Stage);
+        Assert.Equal(Slot.B, again.State.BootedSlot);
+        Assert.NotEqual(hash, again.State.Hash);   // one more boot was recorded
+        Assert.Equal(node.State.Counters.Boots + 1, again.State.Counters.Boots);
+        await again.DisposeAsync();
+    }
+}
+
+public sealed class TheTaskCatalogueCoversEverySequence
+{
+    [Fact]
+    public async Task Every_task_the_sequence_library_names_has_an_implementation()
+    {
+        await using var f = await RuntimeFixture.CreateAsync(new Talos.Partitions.Devices.MemoryBlockDevice(64L << 20));
+        var node = f.NewNode();
+        var missing = Talos.Sequencer.Sequences.TaskDirectory.All.Keys.Where(k => node.Tasks.Find(k) is null).ToList();
+        Assert.Empty(missing);
+    }
+}
