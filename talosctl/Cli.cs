@@ -15,6 +15,7 @@ public static class Cli
         g.AddTo(root);
         root.Subcommands.Add(ConfigCommand.Build(g, io));
         root.Subcommands.Add(VersionCommand.Build(g, io));
+        root.Subcommands.Add(GenCommand.Build(g, io));
         return root;
     }
 
