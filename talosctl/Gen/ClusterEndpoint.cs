@@ -19,12 +19,14 @@ public static class ClusterEndpoint
         if (!Uri.TryCreate(withScheme, UriKind.Absolute, out var uri) || uri.Host.Length == 0)
             throw new GenInputException("cluster-endpoint", $"failed to parse the cluster endpoint URL \"{endpoint}\": expected https://<host>:<port>, e.g. https://10.0.0.10:6443");
         var hasPort = HasExplicitPort(withScheme, uri);
-        var fixedUrl = $"{(hasScheme ? uri.Scheme : "https")}://{uri.Authority}{(hasPort ? "" : ":" + DefaultPort)}";
+        // Uri.Authority drops a scheme's default port, so host and port are put together by hand.
+        var hostPort = $"{uri.Host}:{(hasPort ? uri.Port : DefaultPort)}";
+        var fixedUrl = $"https://{hostPort}";
         if (!hasScheme)
             throw new GenInputException("cluster-endpoint",
                 $"no scheme {(hasPort ? "" : "and port ")}specified for the cluster endpoint URL\ntry: \"{fixedUrl}\"");
         if (uri.Scheme is not ("https" or "http"))
-            throw new GenInputException("cluster-endpoint", $"the cluster endpoint URL must use https (got \"{uri.Scheme}\")\ntry: \"https://{uri.Authority}\"");
+            throw new GenInputException("cluster-endpoint", $"the cluster endpoint URL must use https (got \"{uri.Scheme}\")\ntry: \"{fixedUrl}\"");
         if (!hasPort)
             throw new GenInputException("cluster-endpoint", $"no port specified for the cluster endpoint URL\ntry: \"{fixedUrl}\"");
         return uri;
