@@ -23,7 +23,8 @@ public static class Cli
     public static async Task<int> RunAsync(string[] args, CliContext io)
     {
         var root = Build(io);
-        var parsed = root.Parse(args);
+        // No response files: "@file" must reach --config-patch as written, as upstream's flag expects.
+        var parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         try
         {
             return await parsed.InvokeAsync(new InvocationConfiguration { Output = io.Out, Error = io.Err, EnableDefaultExceptionHandler = false });

@@ -32,7 +32,7 @@ internal sealed class GenHarness : IDisposable
         var root = new RootCommand("test");
         g.AddTo(root);
         root.Subcommands.Add(GenCommand.Build(g, io, () => Pki(seed)));
-        var rc = await root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = o, Error = e, EnableDefaultExceptionHandler = false });
+        var rc = await root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null }).InvokeAsync(new InvocationConfiguration { Output = o, Error = e, EnableDefaultExceptionHandler = false });
         return (rc, o.ToString(), e.ToString());
     }
 
