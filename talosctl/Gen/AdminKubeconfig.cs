@@ -28,16 +28,28 @@ public static class AdminKubeconfig
     public static string Render(SecretsBundle secrets, string clusterName, string endpoint, PkiContext pki, string username = "admin")
     {
         ArgumentNullException.ThrowIfNull(secrets);
+        return Render(secrets.Certs.K8s, clusterName, endpoint, pki, username);
+    }
+
+    /// <summary>
+    /// The kubeconfig YAML text from the Kubernetes CA alone — what a control-plane node holds in
+    /// <c>cluster.ca</c> of its machine config (upstream's node-side kubeconfig generation).
+    /// </summary>
+    /// <exception cref="InvalidCertificateRequestException">The CA has no key (a worker's config).</exception>
+    public static string Render(PemPair kubernetesCa, string clusterName, string endpoint, PkiContext pki, string username = "admin")
+    {
+        ArgumentNullException.ThrowIfNull(kubernetesCa);
         ArgumentException.ThrowIfNullOrWhiteSpace(clusterName);
         var server = ClusterEndpoint.Parse(endpoint);
-        var client = secrets.Certs.K8s.ToAuthority().IssueClient(pki, [AdminGroup], DefaultValidity, username);
+        var ca = kubernetesCa.Key.Length > 0 ? kubernetesCa.ToAuthority() : CertificateAuthority.FromPem(kubernetesCa.Crt, null);
+        var client = ca.IssueClient(pki, [AdminGroup], DefaultValidity, username);
         var id = $"{username}@{clusterName}";
         var root = Map(
             ("apiVersion", S("v1")),
             ("kind", S("Config")),
             ("clusters", Seq(Map(
                 ("name", S(clusterName)),
-                ("cluster", Map(("server", S(server.OriginalString)), ("certificate-authority-data", S(B64(secrets.Certs.K8s.Crt)))))))),
+                ("cluster", Map(("server", S(server.OriginalString)), ("certificate-authority-data", S(B64(kubernetesCa.Crt)))))))),
             ("users", Seq(Map(
                 ("name", S(id)),
                 ("user", Map(("client-certificate-data", S(B64(client.CertificatePem))), ("client-key-data", S(B64(client.KeyPem)))))))),

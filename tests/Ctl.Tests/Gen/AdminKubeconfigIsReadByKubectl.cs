@@ -147,6 +147,15 @@ public sealed class AdminKubeconfigIsReadByKubectl : IDisposable
     }
 
     [Fact]
+    public void The_kubernetes_ca_alone_is_enough_and_a_worker_ca_without_key_is_refused()
+    {
+        Assert.Equal(Render(seed: 5), AdminKubeconfig.Render(Bundle.Certs.K8s, "my-cluster", "https://10.0.0.10:6443", GenHarness.Pki(5)));
+        var e = Assert.Throws<Talos.Core.Pki.InvalidCertificateRequestException>(() =>
+            AdminKubeconfig.Render(Bundle.Certs.K8s with { Key = "" }, "my-cluster", "https://10.0.0.10:6443", GenHarness.Pki(5)));
+        Assert.Equal("ca", e.Field);
+    }
+
+    [Fact]
     public void Rendering_is_deterministic_for_a_seed_and_golden()
     {
         Golden.Check("kubeconfig", Render(seed: 5));
