@@ -51,6 +51,20 @@ public sealed class GenConfigWithSecretsRoundTrips : IDisposable
     }
 
     [Fact]
+    public async Task The_golden_secrets_file_regenerates_the_golden_machine_configs_byte_for_byte()
+    {
+        var golden = Path.Combine(GoldenDir(), "secrets.yaml");
+        var (rc, _, err) = await _h.Run(999, "gen", "config", "my-cluster", "https://10.0.0.10:6443", "-o", _h.PathOf("g"),
+            "--with-secrets", golden, "--install-image", "ghcr.io/siderolabs/installer:v1.9.0");
+        Assert.True(rc == 0, err);
+        Assert.Equal(File.ReadAllText(Path.Combine(GoldenDir(), "controlplane.yaml")), File.ReadAllText(_h.PathOf("g/controlplane.yaml")));
+        Assert.Equal(File.ReadAllText(Path.Combine(GoldenDir(), "worker.yaml")), File.ReadAllText(_h.PathOf("g/worker.yaml")));
+    }
+
+    private static string GoldenDir([System.Runtime.CompilerServices.CallerFilePath] string caller = "") =>
+        Path.Combine(Path.GetDirectoryName(caller)!, "golden");
+
+    [Fact]
     public async Task A_missing_or_broken_bundle_is_a_clear_error_and_writes_nothing()
     {
         var (rc, _, err) = await _h.Run(1, "gen", "config", "prod", "https://lb:6443", "-o", _h.PathOf("a"), "--with-secrets", _h.PathOf("nope.yaml"));

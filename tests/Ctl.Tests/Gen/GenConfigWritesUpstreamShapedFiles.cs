@@ -145,6 +145,15 @@ public sealed class GenConfigWritesUpstreamShapedFiles : IDisposable
         Assert.NotEqual(before["_out/controlplane.yaml"], Read("controlplane.yaml"));
     }
 
+    [Fact]
+    public async Task A_bad_kubernetes_version_is_refused_before_generation()
+    {
+        var (rc, _, err) = await _h.Run(8, "gen", "config", "c", "https://10.0.0.10:6443", "-o", _h.PathOf("x"), "--kubernetes-version", "1.30");
+        Assert.Equal(1, rc);
+        Assert.Equal("error: invalid Kubernetes version \"1.30\": expected e.g. 1.30.3\n", err);
+        Assert.False(Directory.Exists(_h.PathOf("x")));
+    }
+
     [Theory]
     [InlineData("10.0.0.10", "no scheme and port specified for the cluster endpoint URL\ntry: \"https://10.0.0.10:6443\"")]
     [InlineData("10.0.0.10:6443", "no scheme specified for the cluster endpoint URL\ntry: \"https://10.0.0.10:6443\"")]
