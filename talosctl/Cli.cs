@@ -15,6 +15,7 @@ public static class Cli
         g.AddTo(root);
         root.Subcommands.Add(ConfigCommand.Build(g, io));
         root.Subcommands.Add(VersionCommand.Build(g, io));
+        root.Subcommands.Add(GenCommand.Build(g, io));
         return root;
     }
 
@@ -22,7 +23,8 @@ public static class Cli
     public static async Task<int> RunAsync(string[] args, CliContext io)
     {
         var root = Build(io);
-        var parsed = root.Parse(args);
+        // No response files: "@file" must reach --config-patch as written, as upstream's flag expects.
+        var parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         try
         {
             return await parsed.InvokeAsync(new InvocationConfiguration { Output = io.Out, Error = io.Err, EnableDefaultExceptionHandler = false });
