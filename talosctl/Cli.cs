@@ -16,6 +16,7 @@ public static class Cli
         root.Subcommands.Add(ConfigCommand.Build(g, io));
         root.Subcommands.Add(VersionCommand.Build(g, io));
         root.Subcommands.Add(GenCommand.Build(g, io));
+        root.Subcommands.Add(ClusterCommand.Build(g, io));
         return root;
     }
 
