@@ -40,7 +40,7 @@ internal sealed partial class NodeTasks
             var target = _node.InactiveSlot();
             await _node.WriteSlotAsync(c, ImageOf(c.Request), target, _node.ConfirmedSlot(), ct);
             await _node.SetTrialAsync(c, target, ct);
-            if (c.Request is UpgradeRequest { Preserve: false } or StageUpgradeRequest)
+            if (c.Request is UpgradeRequest { Preserve: false } or StageUpgradeRequest { Preserve: false })
                 await _node.Journal.AppendAsync(c.ActorId, c.SequenceId, e => e.MetaKeySet = new MetaKeySet
                 {
                     Key = WipeEphemeralKey, Value = Google.Protobuf.ByteString.CopyFromUtf8(target.ToString()),

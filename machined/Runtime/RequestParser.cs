@@ -25,7 +25,7 @@ public static class RequestParser
                 SequenceName.Boot => new BootRequest(Flag("controlPlane")),
                 SequenceName.Install => new InstallRequest(Get("disk"), Get("image"), Flag("wipe")),
                 SequenceName.Upgrade => new UpgradeRequest(Get("image"), Flag("preserve"), false, Flag("force"), Enum.Parse<RebootMode>(Get("rebootMode"))),
-                SequenceName.StageUpgrade => new UpgradeRequest(Get("image"), Flag("preserve"), true, Flag("force"), Enum.Parse<RebootMode>(Get("rebootMode"))),
+                SequenceName.StageUpgrade => new StageUpgradeRequest(Get("image"), Enum.Parse<RebootMode>(Get("rebootMode")), Flag("preserve")),
                 SequenceName.Reset => new ResetRequest(Flag("graceful"), Flag("reboot"), List(Get("labels")), Enum.Parse<WipeMode>(Get("mode")), List(Get("userDisks")), Flag("controlPlane")),
                 SequenceName.Rollback => new RollbackRequest(),
                 SequenceName.Reboot => new RebootRequest(Enum.Parse<RebootMode>(Get("mode"))),

@@ -69,12 +69,12 @@ public sealed record UpgradeRequest(string Image, bool Preserve = false, bool St
 }
 
 /// <summary>Stage an upgrade to <paramref name="Image"/> and reboot.</summary>
-public sealed record StageUpgradeRequest(string Image, RebootMode RebootMode = RebootMode.Default) : ISequenceRequest
+public sealed record StageUpgradeRequest(string Image, RebootMode RebootMode = RebootMode.Default, bool Preserve = false) : ISequenceRequest
 {
     /// <inheritdoc />
     public SequenceName Sequence => SequenceName.StageUpgrade;
     /// <inheritdoc />
-    public string Describe() => $"image={Image} rebootMode={RebootMode}";
+    public string Describe() => $"image={Image} rebootMode={RebootMode} preserve={BootRequest.Flag(Preserve)}";
 }
 
 /// <summary>Reset the node.</summary>

@@ -18,7 +18,7 @@ public static class SequenceLibrary
         BootRequest r => Boot(r),
         InitializeRequest r => Initialize(r),
         InstallRequest r => Install(r),
-        UpgradeRequest { Stage: true } r => StageUpgrade(new StageUpgradeRequest(r.Validate().Image, r.RebootMode)),
+        UpgradeRequest { Stage: true } r => StageUpgrade(new StageUpgradeRequest(r.Validate().Image, r.RebootMode, r.Preserve)),
         UpgradeRequest r => Upgrade(r),
         StageUpgradeRequest r => StageUpgrade(r),
         ResetRequest r => Reset(r),
@@ -124,13 +124,13 @@ public static class SequenceLibrary
         .Append("volumeFinalize", TeardownVolumeLifecycle)
         .Build();
 
-    /// <summary>stageUpgrade: record the staged image, stop everything, reboot (install applies it).</summary>
+    /// <summary>
+    /// stageUpgrade (issue #7: "write now, switch at the next reboot"): write and verify the inactive slot and mark it
+    /// as the trial while the node keeps running; no reboot. Upstream's staged upgrade reboots at once and installs
+    /// during the next boot; with two raw slots the write needs no quiet system, so the node keeps serving.
+    /// </summary>
     public static IReadOnlyList<Phase> StageUpgrade(StageUpgradeRequest r) => new PhaseListBuilder()
         .Append("stage", StageUpgradeImage)
-        .Append("cleanup", StopAllPods)
-        .Append("dbus", StopDbus)
-        .AppendList(StopAll(kexec: r.RebootMode == RebootMode.Default))
-        .Append("reboot", ServiceTasks.Reboot)
         .Build();
 
     /// <summary>reset: optional graceful teardown, stopAll (best effort), wipe, then reboot or power off.</summary>

@@ -130,6 +130,46 @@ public sealed class TheNodeInstallsUpgradesAndRollsBack
     }
 
     [Fact]
+    public async Task A_staged_upgrade_writes_now_and_switches_at_the_next_reboot()
+    {
+        await using var f = await RuntimeFixture.CreateAsync();
+        var node = await InstalledNode(f);
+        var op = node.Upgrade(RuntimeFixture.Healthy2, preserve: true, stage: true, force: false);
+        await op.Completion;
+        await WaitFor(node, n => n.State.SlotB.IsTrial, "slot B staged as the trial");
+        Assert.Equal(NodeStage.Running, node.Stage);
+        Assert.Equal(Slot.A, node.State.BootedSlot);   // still running the old image
+        node.Reboot();
+        await WaitFor(node, n => n.Stage == NodeStage.Running && n.State.BootedSlot == Slot.B && n.State.SlotB.Successful, "switch to B at reboot");
+        Assert.Equal("v1.9.1", node.State.BootedVersion);
+        await node.DisposeAsync();
+    }
+
+    [Theory]
+    [InlineData("ghcr.io/siderolabs/installer:v9.9.9", "not found")]
+    [InlineData("not a valid reference!", "")]
+    public async Task A_bad_or_missing_image_is_refused_and_the_node_is_untouched(string image, string message)
+    {
+        await using var f = await RuntimeFixture.CreateAsync();
+        var node = await InstalledNode(f);
+        var before = node.State.SlotB;
+        try
+        {
+            var op = node.Upgrade(image, preserve: true, stage: false, force: false);
+            var report = await op.Completion;
+            Assert.NotNull(report.Run?.Error);
+            if (message.Length > 0) Assert.Contains(message, report.Run!.Error!.ToString(), StringComparison.OrdinalIgnoreCase);
+        }
+        catch (Talos.Core.Errors.TalosException) { /* refused synchronously: a malformed reference */ }
+        catch (ArgumentException) { }
+        await WaitFor(node, n => n.Stage == NodeStage.Running && n.Controller.Lock.Holder is null, "the failed upgrade to end");
+        Assert.Equal(before, node.State.SlotB);
+        Assert.Equal(Slot.A, node.State.BootedSlot);
+        Assert.Equal(0UL, node.State.Counters.Upgrades);
+        await node.DisposeAsync();
+    }
+
+    [Fact]
     public async Task A_power_loss_is_survived_the_node_comes_back_from_its_disk_alone()
     {
         await using var f = await RuntimeFixture.CreateAsync();
