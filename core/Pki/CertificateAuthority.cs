@@ -121,12 +121,36 @@ public sealed class CertificateAuthority
         return Issue(context, new X509Name(oids, values), algorithm, validity, KeyPurposeID.id_kp_clientAuth, null);
     }
 
+    /// <summary>
+    /// Signs a server certificate for a public key held elsewhere (trustd: a worker sends a CSR; its key never
+    /// leaves the worker). Same profile as <see cref="IssueServer"/>.
+    /// </summary>
+    public X509Certificate SignServer(PkiContext context, AsymmetricKeyParameter publicKey, IReadOnlyCollection<IPAddress> addresses,
+        IReadOnlyCollection<string> dnsNames, TimeSpan validity)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(publicKey);
+        if (addresses.Count == 0 && dnsNames.Count == 0)
+            throw new InvalidCertificateRequestException("subjectAltNames", "a server certificate needs at least one address or DNS name");
+        var sans = new GeneralNames(dnsNames.Select(d => new GeneralName(GeneralName.DnsName, d))
+            .Concat(addresses.Select(a => new GeneralName(GeneralName.IPAddress, a.ToString()))).ToArray());
+        var cn = dnsNames.Count > 0 ? dnsNames.First() : addresses.First().ToString();
+        return Sign(context, new X509Name([X509Name.CN], [cn]), publicKey, validity, KeyPurposeID.id_kp_serverAuth, sans);
+    }
+
     private IssuedCertificate Issue(PkiContext context, X509Name subject, PkiKeyAlgorithm algorithm, TimeSpan validity,
         KeyPurposeID usage, GeneralNames? sans)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var caKey = RequireKey();
         var keys = GenerateKeyPair(algorithm, context);
+        return new IssuedCertificate(Sign(context, subject, keys.Public, validity, usage, sans), keys.Private);
+    }
+
+    private X509Certificate Sign(PkiContext context, X509Name subject, AsymmetricKeyParameter publicKey, TimeSpan validity,
+        KeyPurposeID usage, GeneralNames? sans)
+    {
+        var caKey = RequireKey();
+        var keys = (Public: publicKey, Private: (AsymmetricKeyParameter?)null);
         var gen = NewGenerator(context, Certificate.SubjectDN, subject, keys.Public, RequirePositive(validity, "validity"));
         gen.AddExtension(X509Extensions.BasicConstraints, true, new BasicConstraints(false));
         gen.AddExtension(X509Extensions.KeyUsage, true, new KeyUsage(KeyUsage.DigitalSignature));
@@ -136,7 +160,7 @@ public sealed class CertificateAuthority
             X509ExtensionUtilities.CreateAuthorityKeyIdentifier(Certificate.GetPublicKey()));
         if (sans is not null)
             gen.AddExtension(X509Extensions.SubjectAlternativeName, false, sans);
-        return new IssuedCertificate(gen.Generate(SignatureFactory(caKey, context)), keys.Private);
+        return gen.Generate(SignatureFactory(caKey, context));
     }
 
     private AsymmetricKeyParameter RequireKey() => PrivateKey
