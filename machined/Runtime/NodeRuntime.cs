@@ -120,6 +120,7 @@ public sealed partial class NodeRuntime : IAsyncDisposable
         _stage = stage;
         Log($"stage {stage}");
         StageChanged?.Invoke(stage);
+        if (stage == NodeStage.Running) StartMirrorIfConfigured();
         if (stage is NodeStage.Running or NodeStage.Maintenance or NodeStage.Unknown) _settled.TrySetResult();
     }
 
@@ -136,6 +137,7 @@ public sealed partial class NodeRuntime : IAsyncDisposable
 
     internal void StopVolatile()
     {
+        StopMirror();
         Services?.StopAll();
         Services = null;
         Booted = null;
