@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Talos.Ctl.Client;
 using Talos.Ctl.Commands;
 using Talos.Ctl.Config;
 
@@ -15,22 +16,52 @@ public static class Cli
         g.AddTo(root);
         root.Subcommands.Add(ConfigCommand.Build(g, io));
         root.Subcommands.Add(VersionCommand.Build(g, io));
+        root.Subcommands.Add(ApplyConfigCommand.Build(g, io));
+        root.Subcommands.Add(BootstrapCommand.Build(g, io));
+        root.Subcommands.Add(UpgradeCommand.Build(g, io));
+        root.Subcommands.Add(RollbackCommand.Build(g, io));
+        root.Subcommands.Add(ResetCommand.Build(g, io));
+        root.Subcommands.Add(RebootCommand.Build(g, io));
+        root.Subcommands.Add(ShutdownCommand.Build(g, io));
+        root.Subcommands.Add(GetCommand.Build(g, io));
+        root.Subcommands.Add(LogsCommand.Build(g, io));
+        root.Subcommands.Add(DmesgCommand.Build(g, io));
+        root.Subcommands.Add(ServiceCommand.Build(g, io));
+        root.Subcommands.Add(HealthCommand.Build(g, io));
+        root.Subcommands.Add(EventsCommand.Build(g, io));
+        root.Subcommands.Add(EtcdCommand.Build(g, io));
+        root.Subcommands.Add(MetaCommand.Build(g, io));
         return root;
     }
 
     /// <summary>Parses and runs; known errors become one line on stderr and exit code 1.</summary>
-    public static async Task<int> RunAsync(string[] args, CliContext io)
+    public static async Task<int> RunAsync(string[] args, CliContext io, CancellationToken ct = default)
     {
         var root = Build(io);
         var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0 && !IsHelp(args))
+        {
+            // Upstream (cobra) prints one "Error: ..." line and a usage hint; the full help only on --help.
+            var cmd = string.Join(' ', parsed.CommandResult.Command.Name == root.Name ? ["talosctl"] : new[] { "talosctl", parsed.CommandResult.Command.Name });
+            var message = System.Text.RegularExpressions.Regex.Replace(parsed.Errors[0].Message, @"\s*\n\s*", " ");
+            io.Error($"{message} (see \"{cmd} --help\")");
+            return 1;
+        }
         try
         {
-            return await parsed.InvokeAsync(new InvocationConfiguration { Output = io.Out, Error = io.Err, EnableDefaultExceptionHandler = false });
+            return await parsed.InvokeAsync(new InvocationConfiguration { Output = io.Out, Error = io.Err, EnableDefaultExceptionHandler = false }, ct);
         }
         catch (TalosConfigException e)
         {
-            await io.Err.WriteLineAsync($"error: {e.Message}");
+            io.Error(e.Message);
+            return 1;
+        }
+        catch (UsageException e)
+        {
+            io.Error(e.Message);
             return 1;
         }
     }
+
+    private static bool IsHelp(string[] args) => args.Any(a => a is "--help" or "-h" or "-?");
 }
