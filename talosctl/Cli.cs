@@ -38,7 +38,8 @@ public static class Cli
     public static async Task<int> RunAsync(string[] args, CliContext io, CancellationToken ct = default)
     {
         var root = Build(io);
-        var parsed = root.Parse(args);
+        // Response files are off: "@file" is upstream's syntax for --config-patch and must reach the option as is.
+        var parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         if (parsed.Errors.Count > 0 && !IsHelp(args))
         {
             // Upstream (cobra) prints one "Error: ..." line and a usage hint; the full help only on --help.
