@@ -10,6 +10,9 @@ namespace Talos.Ctl.Commands;
 /// </summary>
 public static class EventsCommand
 {
+    private const int EventTypeWidth = 39;   // "talos/runtime/talos.events.v1.NodeEvent"
+    private const int SourceWidth = 19;      // "ServiceStateChanged"
+
     /// <summary>Builds the command.</summary>
     public static Command Build(GlobalOptions g, CliContext io)
     {
@@ -27,7 +30,9 @@ public static class EventsCommand
             if (r.GetValue(duration) is { } d) request.TailSeconds = (int)Math.Ceiling(d.TotalSeconds);
             return NodeOptions.RunAsync(r, g, false, clients =>
             {
-                var table = new StreamTable(io.Out, ["NODE", "ID", "EVENT", "ACTOR", "SOURCE", "MESSAGE"]);
+                // Known up front: the node labels and the widest type URL / payload kind a node sends.
+                var table = new StreamTable(io.Out, ["NODE", "ID", "EVENT", "ACTOR", "SOURCE", "MESSAGE"],
+                    [clients.Max(c => c.Node.Length), 0, EventTypeWidth, 0, SourceWidth]);
                 return FanOut.ConcurrentAsync(clients, io, async c =>
                 {
                     using var call = c.Machine.Events(request, c.Call(ct));

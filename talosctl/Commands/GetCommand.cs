@@ -64,7 +64,8 @@ public static class GetCommand
 
     private static async Task<int> Watch(IReadOnlyList<IMachineClient> clients, CliContext io, Query q, CancellationToken ct)
     {
-        var table = new StreamTable(io.Out, ["NODE", "*", .. ResourceFormat.BaseHeader[1..], .. ResourceFormat.SpecHeader(q.Type)]);
+        var table = new StreamTable(io.Out, ["NODE", "*", .. ResourceFormat.BaseHeader[1..], .. ResourceFormat.SpecHeader(q.Type)],
+            [clients.Max(c => c.Node.Length), 1, q.Namespace.Length, ResourceFormat.Kind(q.Type).Length]);
         return await FanOut.ConcurrentAsync(clients, io, async c =>
         {
             var request = new WatchRequest { Namespace = q.Namespace, Type = q.Type, Options = new WatchOptions { BootstrapContents = true } };

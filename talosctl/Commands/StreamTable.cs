@@ -10,11 +10,11 @@ public sealed class StreamTable
     private readonly int[] _widths;
     private readonly Lock _gate = new();
 
-    /// <summary>Writes the header at once.</summary>
-    public StreamTable(TextWriter w, IReadOnlyList<string> header)
+    /// <summary>Writes the header at once, columns at least <paramref name="minWidths"/> wide (what is known up front).</summary>
+    public StreamTable(TextWriter w, IReadOnlyList<string> header, IReadOnlyList<int>? minWidths = null)
     {
         _w = w;
-        _widths = header.Select(h => h.Length).ToArray();
+        _widths = header.Select((h, i) => Math.Max(h.Length, minWidths is not null && i < minWidths.Count ? minWidths[i] : 0)).ToArray();
         Row(header);
     }
 
