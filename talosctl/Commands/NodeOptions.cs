@@ -40,22 +40,27 @@ public static class NodeOptions
         Func<IMachineClient, Task<string>> start, Func<OperationGoal> goalFor, CancellationToken ct)
     {
         var view = IProgressView.For(io, clients.Select(c => c.Node).ToList());
+        var results = new System.Collections.Concurrent.ConcurrentDictionary<IMachineClient, string>();
+        int rc;
         try
         {
-            return await FanOut.ConcurrentAsync(clients, io, async c =>
+            rc = await FanOut.ConcurrentAsync(clients, io, async c =>
             {
                 var follower = new EventFollower(c, io, view);
                 var tail = await follower.TailIdAsync(ct).ConfigureAwait(false);
                 var goal = goalFor();
                 goal.ActorId = await start(c).ConfigureAwait(false);
-                var done = await follower.FollowAsync(tail, goal, timeout, ct).ConfigureAwait(false);
-                io.Out.WriteLine($"{c.Node}: {done}");
+                results[c] = await follower.FollowAsync(tail, goal, timeout, ct).ConfigureAwait(false);
                 return 0;
             }).ConfigureAwait(false);
         }
         finally
         {
+            // The live table owns the terminal until it is disposed; results are printed after it, in node order.
             (view as IDisposable)?.Dispose();
         }
+        foreach (var c in clients)
+            if (results.TryGetValue(c, out var done)) io.Out.WriteLine($"{c.Node}: {done}");
+        return rc;
     }
 }

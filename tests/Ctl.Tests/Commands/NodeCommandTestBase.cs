@@ -41,11 +41,14 @@ public abstract class NodeCommandTestBase : IAsyncLifetime
         cfg.Save(ConfigPath);
     }
 
-    protected async Task<(int Rc, string Out, string Err)> Run(params string[] args)
+    protected Task<(int Rc, string Out, string Err)> Run(params string[] args) => Run(false, args);
+
+    /// <summary>Runs as on a terminal (<paramref name="interactive"/>: live widgets) or redirected (plain lines).</summary>
+    protected async Task<(int Rc, string Out, string Err)> Run(bool interactive, params string[] args)
     {
         var o = new StringWriter();
         var e = new StringWriter();
-        var io = new CliContext(o, e) { Time = new FixedTime(Now), ReconnectDelay = TimeSpan.FromMilliseconds(10) };
+        var io = new CliContext(o, e) { Time = new FixedTime(Now), ReconnectDelay = TimeSpan.FromMilliseconds(10), Interactive = interactive };
         var rc = await Cli.RunAsync(["--talosconfig", ConfigPath, .. args], io);
         return (rc, o.ToString().Replace("\r\n", "\n"), e.ToString().Replace("\r\n", "\n"));
     }

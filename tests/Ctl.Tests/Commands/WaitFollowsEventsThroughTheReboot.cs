@@ -59,6 +59,22 @@ public sealed class WaitFollowsEventsThroughTheReboot : NodeCommandTestBase
     }
 
     [Fact]
+    public async Task On_a_terminal_the_live_table_shows_the_phase_and_the_result_line_follows()
+    {
+        Node1.Machine.EventStreams.Enqueue(new EventScript([OldConfirm()]));
+        Node1.Machine.EventStreams.Enqueue(new EventScript([.. BeforeReboot(), .. AfterReboot(Node(50, "boot-2", new NodeEvent { BootConfirmed = new BootConfirmed { Slot = Slot.B, Version = "v1.2.1" } }))]));
+
+        var (rc, output, err) = await Run(interactive: true, "upgrade", "-i", "ghcr.io/siderolabs/installer:v1.2.1", "--wait");
+
+        Assert.Equal("", err);
+        Assert.Equal(0, rc);
+        Assert.Contains("LAST EVENT", output);                      // the live table was drawn
+        Assert.Contains("upgrade: install (2/4)", output);         // with the phase column
+        Assert.DoesNotContain("connection lost", output);
+        Assert.EndsWith("127.0.9.1: upgrade confirmed: slot B runs v1.2.1\n", output);
+    }
+
+    [Fact]
     public async Task Upgrade_wait_exits_1_with_the_recorded_reason_and_evidence_when_the_node_rolls_back()
     {
         var rolledBack = Node(50, "boot-2", new NodeEvent
