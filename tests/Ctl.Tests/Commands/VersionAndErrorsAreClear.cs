@@ -26,8 +26,7 @@ public sealed class VersionAndErrorsAreClear : NodeCommandTestBase
         Assert.Equal(1, rc);
         Assert.Contains("\tNODE:        127.0.9.1", output);
         var line = Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.StartsWith("error: 127.0.9.3: node unreachable:", line);
-        Assert.EndsWith("(is machined running and is the endpoint right?)", line);
+        Assert.Equal("error: 127.0.9.3: node unreachable: connection refused (is machined running and is the endpoint right?)", line);
     }
 
     [Fact]
