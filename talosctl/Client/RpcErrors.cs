@@ -16,7 +16,7 @@ public static class RpcErrors
             StatusCode.Unavailable =>
                 $"{node}: node unreachable: {Cause(e) ?? Short(detail)} (is machined running and is the endpoint right?)",
             StatusCode.Internal when detail.Contains("remote certificate is invalid", StringComparison.Ordinal) =>
-                $"{node}: the node's certificate is not signed by the talosconfig's CA ({Short(detail)})",
+                $"{node}: the node's certificate is not signed by the talosconfig's CA (wrong context, or the node has new secrets: check \"talosctl config info\")",
             StatusCode.PermissionDenied => $"{node}: permission denied: {detail}",
             StatusCode.DeadlineExceeded => $"{node}: timed out waiting for the node",
             _ => $"{node}: rpc error: code = {e.StatusCode} desc = {detail}",

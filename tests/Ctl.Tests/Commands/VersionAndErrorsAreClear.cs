@@ -46,8 +46,19 @@ public sealed class VersionAndErrorsAreClear : NodeCommandTestBase
         var (rc, _, err) = await Run("services");
         Assert.Equal(1, rc);
         var line = Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.StartsWith("error: 127.0.9.1: ", line);
-        Assert.Matches("client certificate|not signed by the talosconfig's CA", line);
+        Assert.Equal("error: 127.0.9.1: the node's certificate is not signed by the talosconfig's CA (wrong context, or the node has new secrets: check \"talosctl config info\")", line);
+    }
+
+    [Fact]
+    public async Task A_client_certificate_the_node_does_not_trust_is_one_line_with_a_hint()
+    {
+        var ctx = Pki.Context([$"127.0.9.1:{Node1.Port}"], ["127.0.9.1"]);
+        var foreign = new TestPki(seed: 11).Context([], []);
+        (ctx.Crt, ctx.Key) = (foreign.Crt, foreign.Key);
+        WriteConfig(ctx);
+        var (rc, _, err) = await Run("services");
+        Assert.Equal(1, rc);
+        Assert.Equal("error: 127.0.9.1: connection closed during the TLS handshake: the node rejected the client certificate (wrong CA, expired, or the node is in maintenance mode: try --insecure)\n", err);
     }
 
     [Fact]
