@@ -62,6 +62,11 @@ public static class Cli
             io.Error(e.Message);
             return 1;
         }
+        catch (OperationCanceledException)
+        {
+            // Ctrl+C while following a stream: the conventional exit code, no stack trace.
+            return 130;
+        }
     }
 
     private static bool IsHelp(string[] args) => args.Any(a => a is "--help" or "-h" or "-?");

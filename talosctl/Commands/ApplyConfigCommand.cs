@@ -23,7 +23,7 @@ public static class ApplyConfigCommand
         var mode = new Option<string>("--mode", "-m") { Description = "apply config mode", DefaultValueFactory = _ => "auto" };
         mode.AcceptOnlyFromAmong("auto", "no-reboot", "reboot", "staged", "try");
         var dryRun = new Option<bool>("--dry-run") { Description = "check how the config change will be applied in dry-run mode" };
-        var timeout = new Option<TimeSpan>("--timeout") { Description = "the config will be rolled back after specified timeout (if try mode is selected)", DefaultValueFactory = _ => TimeSpan.FromMinutes(1) };
+        var timeout = GoDuration.Option("--timeout", "the config will be rolled back after specified timeout (if try mode is selected)", TimeSpan.FromMinutes(1));
         var cmd = new Command("apply-config", "Apply a new configuration to a node") { insecure, file, patches, mode, dryRun, timeout };
         cmd.SetAction(async (r, ct) =>
         {

@@ -18,7 +18,7 @@ public static class EventsCommand
     {
         var tail = new Option<int>("--tail") { Description = "show specified number of past events (-1: all retained)" };
         var since = new Option<string?>("--since") { Description = "show events after the specified event ID" };
-        var duration = new Option<TimeSpan?>("--duration") { Description = "show events for the past duration interval" };
+        var duration = GoDuration.OptionalOption("--duration", "show events for the past duration interval");
         var actor = new Option<string?>("--actor-id") { Description = "filter events by the specified actor ID" };
         var cmd = new Command("events", "Stream runtime events") { tail, since, duration, actor };
         cmd.SetAction((r, ct) =>

@@ -19,11 +19,8 @@ public static class NodeOptions
     };
 
     /// <summary>--timeout for --wait.</summary>
-    public static Option<TimeSpan> WaitTimeout() => new("--timeout")
-    {
-        Description = "time to wait for the operation to complete when --wait is set",
-        DefaultValueFactory = _ => TimeSpan.FromMinutes(30),
-    };
+    public static Option<TimeSpan> WaitTimeout() =>
+        GoDuration.Option("--timeout", "time to wait for the operation to complete when --wait is set", TimeSpan.FromMinutes(30));
 
     /// <summary>Opens the clients for a node command and runs <paramref name="body"/> with them.</summary>
     public static async Task<int> RunAsync(ParseResult r, GlobalOptions g, bool insecure, Func<IReadOnlyList<IMachineClient>, Task<int>> body)

@@ -35,6 +35,26 @@ public sealed class HelpersParseLikeUpstream
     public void Durations_print_as_go_does(double seconds, string expected) =>
         Assert.Equal(expected, GoDuration.Format(TimeSpan.FromSeconds(seconds)));
 
+    [Theory]
+    [InlineData("90s", 90)]
+    [InlineData("1h30m", 5400)]
+    [InlineData("2m0s", 120)]
+    [InlineData("1.5s", 1.5)]
+    [InlineData("500ms", 0.5)]
+    [InlineData("00:02:00", 120)]
+    public void Durations_parse_go_syntax(string text, double seconds)
+    {
+        Assert.True(GoDuration.TryParse(text, out var v));
+        Assert.Equal(TimeSpan.FromSeconds(seconds), v);
+    }
+
+    [Theory]
+    [InlineData("5")]
+    [InlineData("m5")]
+    [InlineData("5d")]
+    [InlineData("")]
+    public void Bad_durations_do_not_parse(string text) => Assert.False(GoDuration.TryParse(text, out _));
+
     [Fact]
     public void Nodes_are_dialled_directly_on_the_endpoints_port_and_labelled_without_it()
     {

@@ -36,7 +36,7 @@ public sealed class LifecycleCommandsSendUpstreamRequests : NodeCommandTestBase
         });
         File.WriteAllText(PathOf("patch.yaml"), "machine:\n  certSANs:\n  - 10.0.0.2\n  kubelet:\n    extraArgs:\n      max-pods: \"150\"\n");
 
-        var (rc, output, _) = await Run("apply-config", "--config-patch", "@" + PathOf("patch.yaml"), "--mode", "try", "--timeout", "00:02:00");
+        var (rc, output, _) = await Run("apply-config", "--config-patch", "@" + PathOf("patch.yaml"), "--mode", "try", "--timeout", "2m");
 
         Assert.Equal(0, rc);
         Assert.Equal("Applied configuration without a reboot\n", output);

@@ -77,6 +77,7 @@ public sealed class VersionAndErrorsAreClear : NodeCommandTestBase
     [InlineData(new[] { "upgrade" }, "error: Option '--image' is required.")]
     [InlineData(new[] { "reboot", "--frobnicate" }, "error: Unrecognized command or argument '--frobnicate'.")]
     [InlineData(new[] { "meta", "write", "0x1ff", "x" }, "error: invalid META key \"0x1ff\": keys are one byte (0x00..0xff)")]
+    [InlineData(new[] { "upgrade", "-i", "x", "--wait", "--timeout", "soon" }, "error: invalid duration \"soon\" for --timeout: use Go syntax such as 30s, 5m or 1h30m")]
     [InlineData(new[] { "events", "--tail", "3", "--since", "9" }, "error: --tail, --since and --duration are mutually exclusive")]
     public async Task Bad_flags_are_one_line_and_exit_1(string[] args, string start)
     {
