@@ -60,6 +60,7 @@ public sealed class EventFollower(IMachineClient client, CliContext io, IProgres
             {
                 // The node is rebooting (or its API restarts with new certificates): try again.
             }
+            if (goal.OnDropped() is { } end) return end;
             if (!dropped) view.Dropped(client.Node);
             dropped = true;
             await Task.Delay(io.ReconnectDelay, io.Time, ct).ConfigureAwait(false);

@@ -17,6 +17,13 @@ public abstract class OperationGoal
     /// <exception cref="NodeCommandException">The operation failed; the message carries the recorded reason.</exception>
     public abstract string? Observe(DecodedEvent e);
 
+    /// <summary>
+    /// Called when the stream drops: null to reconnect and keep following, or a success summary when a drop is the
+    /// expected end (a node whose STATE was wiped comes back in maintenance mode, which this client's certificate
+    /// cannot follow).
+    /// </summary>
+    public virtual string? OnDropped() => null;
+
     /// <summary>Throws for a failed sequence of this operation (both upstream's and Talos.NET's event shapes).</summary>
     protected void ThrowIfOwnSequenceFailed(DecodedEvent e, string what)
     {
@@ -53,6 +60,13 @@ public abstract class OperationGoal
     public sealed class Reset(bool reboot) : OperationGoal
     {
         private string? _wiped;
+        private bool _statePreserved;
+
+        /// <inheritdoc />
+        public override string? OnDropped() =>
+            _wiped is not null && reboot && !_statePreserved
+                ? $"reset done: {_wiped}; the node reboots into maintenance mode (talk to it with --insecure)"
+                : null;
 
         /// <inheritdoc />
         public override string? Observe(DecodedEvent e)
@@ -63,6 +77,7 @@ public abstract class OperationGoal
             if (e.ActorId == ActorId && n.PayloadCase == NodeEvent.PayloadOneofCase.NodeReset)
             {
                 _wiped = NodeEventText.Describe(n);
+                _statePreserved = n.NodeReset.Preserve;
                 return reboot ? null : $"reset done: {_wiped}";
             }
             if (_wiped is null || !reboot) return null;

@@ -112,6 +112,22 @@ public sealed class WaitFollowsEventsThroughTheReboot : NodeCommandTestBase
     }
 
     [Fact]
+    public async Task Reset_wait_without_preserve_ends_when_the_node_drops_into_maintenance_mode()
+    {
+        Node1.Machine.EventStreams.Enqueue(new EventScript([OldConfirm()]));
+        Node1.Machine.EventStreams.Enqueue(new EventScript(
+            [Node(42, "reset-3", new NodeEvent { NodeReset = new NodeReset { LabelsWiped = { "EPHEMERAL", "META", "STATE" }, Graceful = true } })], Drop: true));
+
+        var (rc, output, _) = await Run("reset", "--reboot", "--wait");
+
+        Assert.Equal(0, rc);
+        Assert.Equal(Lines(
+            "reset: wiped [EPHEMERAL META STATE]",
+            "127.0.9.1: reset done: reset: wiped [EPHEMERAL META STATE]; the node reboots into maintenance mode (talk to it with --insecure)"), output);
+        Assert.Equal(2, Node1.Machine.EventRequests.Count);   // no reconnect attempt after the expected drop
+    }
+
+    [Fact]
     public async Task Reset_wait_with_reboot_ends_when_the_node_comes_back_in_maintenance_mode()
     {
         Node1.Machine.EventStreams.Enqueue(new EventScript([OldConfirm()]));
