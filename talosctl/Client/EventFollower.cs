@@ -41,7 +41,7 @@ public sealed class EventFollower(IMachineClient client, CliContext io, IProgres
         while (true)
         {
             if (io.Time.GetUtcNow() > deadline)
-                throw new NodeCommandException($"timed out after {timeout} waiting for the operation (last event id {last ?? "none"}); check \"talosctl events\"");
+                throw new NodeCommandException($"timed out after {GoDuration.Format(timeout)} waiting for the operation (last event id {last ?? "none"}); check \"talosctl events\"");
             var request = last is null ? new EventsRequest { TailEvents = -1 } : new EventsRequest { TailId = last };
             try
             {

@@ -41,6 +41,9 @@ public abstract class NodeCommandTestBase : IAsyncLifetime
         cfg.Save(ConfigPath);
     }
 
+    /// <summary>The clock commands see (fixed at <see cref="Now"/> unless a test swaps it).</summary>
+    protected TimeProvider Clock { get; set; } = new FixedTime(Now);
+
     protected Task<(int Rc, string Out, string Err)> Run(params string[] args) => Run(false, args);
 
     /// <summary>Runs as on a terminal (<paramref name="interactive"/>: live widgets) or redirected (plain lines).</summary>
@@ -48,7 +51,7 @@ public abstract class NodeCommandTestBase : IAsyncLifetime
     {
         var o = new StringWriter();
         var e = new StringWriter();
-        var io = new CliContext(o, e) { Time = new FixedTime(Now), ReconnectDelay = TimeSpan.FromMilliseconds(10), Interactive = interactive };
+        var io = new CliContext(o, e) { Time = Clock, ReconnectDelay = TimeSpan.FromMilliseconds(10), Interactive = interactive };
         var rc = await Cli.RunAsync(["--talosconfig", ConfigPath, .. args], io);
         return (rc, o.ToString().Replace("\r\n", "\n"), e.ToString().Replace("\r\n", "\n"));
     }

@@ -112,6 +112,26 @@ public sealed class WaitFollowsEventsThroughTheReboot : NodeCommandTestBase
     }
 
     [Fact]
+    public async Task Upgrade_wait_gives_up_after_the_timeout_naming_the_last_event()
+    {
+        Clock = new SteppingTime(Now, TimeSpan.FromMinutes(4));   // every reading of the clock is four minutes later
+        Node1.Machine.EventStreams.Enqueue(new EventScript([OldConfirm()]));
+        Node1.Machine.EventStreams.Enqueue(new EventScript(BeforeReboot(), Drop: true));
+        // Every later connection attempt fails (no more scripts: Unavailable), as a node that never comes back.
+
+        var (rc, _, err) = await Run("upgrade", "-i", "ghcr.io/siderolabs/installer:v1.2.1", "--wait", "--timeout", "10m");
+
+        Assert.Equal(1, rc);
+        Assert.Equal("error: 127.0.9.1: timed out after 10m0s waiting for the operation (last event id 46); check \"talosctl events\"\n", err);
+    }
+
+    private sealed class SteppingTime(DateTimeOffset start, TimeSpan step) : TimeProvider
+    {
+        private long _reads;
+        public override DateTimeOffset GetUtcNow() => start + step * Interlocked.Increment(ref _reads);
+    }
+
+    [Fact]
     public async Task Reset_wait_without_preserve_ends_when_the_node_drops_into_maintenance_mode()
     {
         Node1.Machine.EventStreams.Enqueue(new EventScript([OldConfirm()]));
