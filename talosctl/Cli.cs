@@ -37,6 +37,8 @@ public static class Cli
     /// <summary>Parses and runs; known errors become one line on stderr and exit code 1.</summary>
     public static async Task<int> RunAsync(string[] args, CliContext io, CancellationToken ct = default)
     {
+        // Several nodes stream at once (logs -f, events, --wait): every line must be written atomically.
+        io = io with { Out = TextWriter.Synchronized(io.Out), Err = TextWriter.Synchronized(io.Err) };
         var root = Build(io);
         // Response files are off: "@file" is upstream's syntax for --config-patch and must reach the option as is.
         var parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });

@@ -6,7 +6,7 @@ namespace Talos.Ctl.Commands;
 public sealed record CliContext(TextWriter Out, TextWriter Err)
 {
     /// <summary>The process console (live widgets only when stdout is a terminal).</summary>
-    public static CliContext Console => new(TextWriter.Synchronized(System.Console.Out), TextWriter.Synchronized(System.Console.Error))
+    public static CliContext Console => new(System.Console.Out, System.Console.Error)
     {
         Interactive = !System.Console.IsOutputRedirected,
     };
