@@ -41,6 +41,11 @@ public sealed class MachineClients : IDisposable
                 clients.Add(new GrpcMachineClient(t.Label, conn, t.NodeHeader, insecure));
             }
         }
+        catch (Exception e) when (e is FormatException or System.Security.Cryptography.CryptographicException)
+        {
+            foreach (var c in clients) c.Dispose();
+            throw new TalosConfigException($"the talosconfig context's ca/crt/key are not valid base64-encoded PEM ({e.Message}): regenerate it with \"talosctl gen config\"");
+        }
         catch
         {
             foreach (var c in clients) c.Dispose();

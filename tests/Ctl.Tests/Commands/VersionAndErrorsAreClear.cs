@@ -72,6 +72,18 @@ public sealed class VersionAndErrorsAreClear : NodeCommandTestBase
         Assert.Empty(Node1.Machine.NodeHeaders);
     }
 
+    [Fact]
+    public async Task A_talosconfig_with_a_broken_key_is_one_line()
+    {
+        var ctx = Pki.Context([$"127.0.9.1:{Node1.Port}"], ["127.0.9.1"]);
+        ctx.Key = "not base64!";
+        WriteConfig(ctx);
+        var (rc, _, err) = await Run("services");
+        Assert.Equal(1, rc);
+        var line = Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("error: the talosconfig context's ca/crt/key are not valid base64-encoded PEM (", line);
+    }
+
     [Theory]
     [InlineData(new[] { "reset", "--wipe-mode", "bogus" }, "error: Argument 'bogus' not recognized. Must be one of:")]
     [InlineData(new[] { "upgrade" }, "error: Option '--image' is required.")]
