@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Talos.Ctl.Client;
 using Talos.Ctl.Commands;
 using Talos.Ctl.Config;
 
@@ -17,23 +18,60 @@ public static class Cli
         root.Subcommands.Add(VersionCommand.Build(g, io));
         root.Subcommands.Add(GenCommand.Build(g, io));
         root.Subcommands.Add(ClusterCommand.Build(g, io));
+        root.Subcommands.Add(ApplyConfigCommand.Build(g, io));
+        root.Subcommands.Add(BootstrapCommand.Build(g, io));
+        root.Subcommands.Add(UpgradeCommand.Build(g, io));
+        root.Subcommands.Add(RollbackCommand.Build(g, io));
+        root.Subcommands.Add(ResetCommand.Build(g, io));
+        root.Subcommands.Add(RebootCommand.Build(g, io));
+        root.Subcommands.Add(ShutdownCommand.Build(g, io));
+        root.Subcommands.Add(GetCommand.Build(g, io));
+        root.Subcommands.Add(LogsCommand.Build(g, io));
+        root.Subcommands.Add(DmesgCommand.Build(g, io));
+        root.Subcommands.Add(ServiceCommand.Build(g, io));
+        root.Subcommands.Add(HealthCommand.Build(g, io));
+        root.Subcommands.Add(EventsCommand.Build(g, io));
+        root.Subcommands.Add(EtcdCommand.Build(g, io));
+        root.Subcommands.Add(MetaCommand.Build(g, io));
         return root;
     }
 
     /// <summary>Parses and runs; known errors become one line on stderr and exit code 1.</summary>
-    public static async Task<int> RunAsync(string[] args, CliContext io)
+    public static async Task<int> RunAsync(string[] args, CliContext io, CancellationToken ct = default)
     {
+        // Several nodes stream at once (logs -f, events, --wait): every line must be written atomically.
+        io = io with { Out = TextWriter.Synchronized(io.Out), Err = TextWriter.Synchronized(io.Err) };
         var root = Build(io);
-        // No response files: "@file" must reach --config-patch as written, as upstream's flag expects.
+        // Response files are off: "@file" is upstream's syntax for --config-patch and must reach the option as is.
         var parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+        if (parsed.Errors.Count > 0 && !IsHelp(args))
+        {
+            // Upstream (cobra) prints one "Error: ..." line and a usage hint; the full help only on --help.
+            var cmd = string.Join(' ', parsed.CommandResult.Command.Name == root.Name ? ["talosctl"] : new[] { "talosctl", parsed.CommandResult.Command.Name });
+            var message = System.Text.RegularExpressions.Regex.Replace(parsed.Errors[0].Message, @"\s*\n\s*", " ");
+            io.Error($"{message} (see \"{cmd} --help\")");
+            return 1;
+        }
         try
         {
-            return await parsed.InvokeAsync(new InvocationConfiguration { Output = io.Out, Error = io.Err, EnableDefaultExceptionHandler = false });
+            return await parsed.InvokeAsync(new InvocationConfiguration { Output = io.Out, Error = io.Err, EnableDefaultExceptionHandler = false }, ct);
         }
         catch (TalosConfigException e)
         {
-            await io.Err.WriteLineAsync($"error: {e.Message}");
+            io.Error(e.Message);
             return 1;
         }
+        catch (UsageException e)
+        {
+            io.Error(e.Message);
+            return 1;
+        }
+        catch (OperationCanceledException)
+        {
+            // Ctrl+C while following a stream: the conventional exit code, no stack trace.
+            return 130;
+        }
     }
+
+    private static bool IsHelp(string[] args) => args.Any(a => a is "--help" or "-h" or "-?");
 }

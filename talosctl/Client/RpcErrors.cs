@@ -14,13 +14,21 @@ public static class RpcErrors
             StatusCode.Unavailable when !insecure && (detail.Contains("HTTP/2 handshake", StringComparison.Ordinal) || detail.Contains("SslStream", StringComparison.Ordinal)) =>
                 $"{node}: connection closed during the TLS handshake: the node rejected the client certificate (wrong CA, expired, or the node is in maintenance mode: try --insecure)",
             StatusCode.Unavailable =>
-                $"{node}: node unreachable: {Short(detail)} (is machined running and is the endpoint right?)",
+                $"{node}: node unreachable: {Cause(e) ?? Short(detail)} (is machined running and is the endpoint right?)",
             StatusCode.Internal when detail.Contains("remote certificate is invalid", StringComparison.Ordinal) =>
-                $"{node}: the node's certificate is not signed by the talosconfig's CA ({Short(detail)})",
+                $"{node}: the node's certificate is not signed by the talosconfig's CA (wrong context, or the node has new secrets: check \"talosctl config info\")",
             StatusCode.PermissionDenied => $"{node}: permission denied: {detail}",
             StatusCode.DeadlineExceeded => $"{node}: timed out waiting for the node",
             _ => $"{node}: rpc error: code = {e.StatusCode} desc = {detail}",
         };
+    }
+
+    /// <summary>The socket-level cause ("connection refused") when the client recorded one; Grpc.Net's own detail is vaguer.</summary>
+    private static string? Cause(RpcException e)
+    {
+        for (var x = e.Status.DebugException; x is not null; x = x.InnerException)
+            if (x is System.Net.Sockets.SocketException s) return s.Message.ToLowerInvariant();
+        return null;
     }
 
     private static string Short(string s)

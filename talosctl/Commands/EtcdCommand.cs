@@ -1,0 +1,79 @@
+using System.CommandLine;
+using System.Globalization;
+using Talos.Api.Machine;
+using Talos.Ctl.Client;
+
+namespace Talos.Ctl.Commands;
+
+/// <summary><c>talosctl etcd members</c> and <c>talosctl etcd snapshot &lt;file&gt;</c>.</summary>
+public static class EtcdCommand
+{
+    /// <summary>Builds the command tree.</summary>
+    public static Command Build(GlobalOptions g, CliContext io)
+    {
+        var cmd = new Command("etcd", "Manage etcd");
+        cmd.Subcommands.Add(Members(g, io));
+        cmd.Subcommands.Add(Snapshot(g, io));
+        return cmd;
+    }
+
+    private static Command Members(GlobalOptions g, CliContext io)
+    {
+        var cmd = new Command("members", "Get the list of etcd cluster members");
+        cmd.Aliases.Add("member");
+        cmd.SetAction((r, ct) => NodeOptions.RunAsync(r, g, false, async clients =>
+        {
+            var (rows, rc) = await FanOut.CollectAsync(clients, io, async c =>
+            {
+                var reply = await c.Machine.EtcdMemberListAsync(new EtcdMemberListRequest(), c.Call(ct));
+                return reply.Messages.SelectMany(m => m.Members).Select(m => new[]
+                {
+                    c.Node, m.Id.ToString("x", CultureInfo.InvariantCulture), m.Hostname, string.Join(",", m.PeerUrls), string.Join(",", m.ClientUrls), m.IsLearner ? "true" : "false",
+                });
+            });
+            if (rows.Count > 0 || rc == 0) Table.Write(io.Out, ["NODE", "ID", "HOSTNAME", "PEER URLS", "CLIENT URLS", "LEARNER"], rows);
+            return rc;
+        }));
+        return cmd;
+    }
+
+    private static Command Snapshot(GlobalOptions g, CliContext io)
+    {
+        var path = new Argument<string>("path") { Description = "where to write the snapshot" };
+        var cmd = new Command("snapshot", "Stream snapshot of the etcd node to the path") { path };
+        cmd.SetAction((r, ct) => NodeOptions.RunAsync(r, g, false, async clients =>
+        {
+            if (clients.Count != 1) throw new UsageException("command \"etcd snapshot\" is not supported with multiple nodes: pass one control-plane node with -n");
+            var dest = r.GetValue(path)!;
+            return await FanOut.EachAsync(clients, io, async c =>
+            {
+                // Written to a temp file and renamed, so a failed download never leaves a truncated snapshot under the name.
+                var partial = dest + ".part";
+                long size = 0;
+                try
+                {
+                    await using (var f = File.Create(partial))
+                    {
+                        using var call = c.Machine.EtcdSnapshot(new EtcdSnapshotRequest(), c.Call(ct));
+                        while (await call.ResponseStream.MoveNext(ct))
+                        {
+                            var chunk = call.ResponseStream.Current.Bytes.Memory;
+                            await f.WriteAsync(chunk, ct);
+                            size += chunk.Length;
+                        }
+                        await f.FlushAsync(ct);
+                        f.Flush(flushToDisk: true);
+                    }
+                    File.Move(partial, dest, overwrite: true);
+                }
+                finally
+                {
+                    File.Delete(partial);
+                }
+                io.Out.WriteLine($"etcd snapshot saved to \"{dest}\" ({size} bytes)");
+                return 0;
+            });
+        }));
+        return cmd;
+    }
+}

@@ -1,0 +1,102 @@
+using System.Globalization;
+using System.Text;
+using Talos.Api.Cosi;
+using YamlDotNet.Serialization;
+
+namespace Talos.Ctl.Commands;
+
+/// <summary>How <c>talosctl get</c> prints COSI resources: table (with per-type spec columns), yaml or json, as upstream.</summary>
+public static class ResourceFormat
+{
+    /// <summary>Base table columns.</summary>
+    public static readonly string[] BaseHeader = ["NODE", "NAMESPACE", "TYPE", "ID", "VERSION"];
+
+    /// <summary>"MachineStatuses.runtime.talos.dev" → "MachineStatus" (upstream's TYPE column shows the singular kind).</summary>
+    public static string Kind(string type)
+    {
+        var plural = type.Split('.')[0];
+        return plural.EndsWith("ses", StringComparison.Ordinal) ? plural[..^2] : plural.EndsWith('s') ? plural[..^1] : plural;
+    }
+
+    /// <summary>Extra columns for a type (decoded from proto_spec), empty for types without any.</summary>
+    public static string[] SpecHeader(string type) => type switch
+    {
+        "MachineStatuses.runtime.talos.dev" => ["STAGE", "READY"],
+        "Services.v1alpha1.talos.dev" => ["RUNNING", "HEALTHY"],
+        "MetaKeys.runtime.talos.dev" => ["VALUE"],
+        ResourceAliases.BootSlot => ["IMAGE VERSION", "BOOTED", "CONFIRMED", "PRIORITY", "TRIES LEFT"],
+        "Versions.runtime.talos.dev" => ["VERSION", "SHA"],
+        _ => [],
+    };
+
+    /// <summary>A table row for <paramref name="r"/> on <paramref name="node"/>.</summary>
+    public static string[] Row(string node, Resource r)
+    {
+        var m = r.Metadata;
+        var bytes = r.Spec?.ProtoSpec ?? Google.Protobuf.ByteString.Empty;
+        string[] spec = m.Type switch
+        {
+            "MachineStatuses.runtime.talos.dev" => MachineStatus(MachineStatusSpec.Parser.ParseFrom(bytes)),
+            "Services.v1alpha1.talos.dev" => Service(ServiceSpec.Parser.ParseFrom(bytes)),
+            "MetaKeys.runtime.talos.dev" => [MetaKeySpec.Parser.ParseFrom(bytes).Value],
+            ResourceAliases.BootSlot => Slot(BootSlotSpec.Parser.ParseFrom(bytes)),
+            "Versions.runtime.talos.dev" => Version(VersionSpec.Parser.ParseFrom(bytes)),
+            _ => [],
+        };
+        return [node, m.Namespace, Kind(m.Type), m.Id, m.Version, .. spec];
+    }
+
+    /// <summary>Upstream's YAML rendering: node, metadata, then the spec's YAML indented under <c>spec:</c>.</summary>
+    public static string Yaml(string node, Resource r)
+    {
+        var m = r.Metadata;
+        var b = new StringBuilder();
+        b.Append("node: ").Append(node).Append('\n');
+        b.Append("metadata:\n");
+        b.Append("    namespace: ").Append(m.Namespace).Append('\n');
+        b.Append("    type: ").Append(m.Type).Append('\n');
+        b.Append("    id: ").Append(m.Id).Append('\n');
+        b.Append("    version: ").Append(m.Version).Append('\n');
+        b.Append("    owner: ").Append(m.Owner).Append('\n');
+        b.Append("    phase: ").Append(m.Phase).Append('\n');
+        if (m.Created is { } c) b.Append("    created: ").Append(Time(c)).Append('\n');
+        if (m.Updated is { } u) b.Append("    updated: ").Append(Time(u)).Append('\n');
+        b.Append("spec:");
+        var spec = (r.Spec?.YamlSpec ?? "").TrimEnd('\n');
+        if (spec.Length == 0) return b.Append(" {}\n").ToString();
+        b.Append('\n');
+        foreach (var line in spec.Split('\n')) b.Append("    ").Append(line).Append('\n');
+        return b.ToString();
+    }
+
+    /// <summary>Upstream's JSON rendering (one indented object per resource; the spec converted from its YAML).</summary>
+    public static string Json(string node, Resource r)
+    {
+        var m = r.Metadata;
+        var metadata = new Dictionary<string, object?>
+        {
+            ["namespace"] = m.Namespace, ["type"] = m.Type, ["id"] = m.Id, ["version"] = m.Version, ["owner"] = m.Owner, ["phase"] = m.Phase,
+            ["created"] = m.Created is null ? null : Time(m.Created), ["updated"] = m.Updated is null ? null : Time(m.Updated),
+        };
+        var spec = string.IsNullOrWhiteSpace(r.Spec?.YamlSpec) ? null : new DeserializerBuilder().Build().Deserialize<object?>(r.Spec.YamlSpec);
+        var doc = new Dictionary<string, object?> { ["node"] = node, ["metadata"] = metadata, ["spec"] = spec };
+        var json = new SerializerBuilder().JsonCompatible().Build().Serialize(doc);
+        return System.Text.Json.JsonSerializer.Serialize(System.Text.Json.JsonDocument.Parse(json).RootElement, Indented) + "\n";
+    }
+
+    private static readonly System.Text.Json.JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    private static string Time(Google.Protobuf.WellKnownTypes.Timestamp t) =>
+        t.ToDateTimeOffset().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
+    private static string[] MachineStatus(MachineStatusSpec s) =>
+        [s.Stage.ToString().Replace("MachineStage", "", StringComparison.Ordinal).ToLowerInvariant(), Bool(s.Status?.Ready == true)];
+
+    private static string[] Service(ServiceSpec s) => [Bool(s.Running), s.Unknown ? "?" : Bool(s.Healthy)];
+
+    private static string[] Slot(BootSlotSpec s) => [s.ImageVersion, Bool(s.Booted), Bool(s.Successful), s.Priority.ToString(CultureInfo.InvariantCulture), s.TriesRemaining.ToString(CultureInfo.InvariantCulture)];
+
+    private static string[] Version(VersionSpec s) => [s.Version, s.Sha];
+
+    private static string Bool(bool b) => b ? "true" : "false";
+}
