@@ -7,21 +7,21 @@ namespace Talos.Ctl.Commands;
 
 /// <summary>
 /// <c>talosctl reset [--graceful] [--reboot] [--preserve] [--system-labels-to-wipe L]... [--wipe-mode] [--wait]</c>.
-/// <c>--preserve</c> is a Talos.NET extension (issue 9): it wipes every system partition except STATE, so the node keeps
-/// its machine config; it is sent as an explicit list of system partitions to wipe (EPHEMERAL, META), which upstream
-/// nodes understand too.
+/// <c>--preserve</c> is a Talos.NET extension (issue 9): it wipes EPHEMERAL only, so the node keeps its machine config
+/// (STATE); BOOT slots and META (the node's history) survive every reset. It is sent as an explicit list of system
+/// partitions to wipe (EPHEMERAL), which upstream nodes understand too.
 /// </summary>
 public static class ResetCommand
 {
-    /// <summary>System partitions wiped by <c>--preserve</c>: all but STATE (and the boot slots, which reset never wipes).</summary>
-    public static readonly string[] PreserveWipes = ["EPHEMERAL", "META"];
+    /// <summary>System partitions wiped by <c>--preserve</c>: EPHEMERAL (STATE kept; BOOT and META are never wiped by reset).</summary>
+    public static readonly string[] PreserveWipes = ["EPHEMERAL"];
 
     /// <summary>Builds the command.</summary>
     public static Command Build(GlobalOptions g, CliContext io)
     {
         var graceful = new Option<bool>("--graceful") { Description = "if true, attempt to cordon/drain node and leave etcd (if applicable)", DefaultValueFactory = _ => true };
         var reboot = new Option<bool>("--reboot") { Description = "if true, reboot the node after resetting instead of shutting down" };
-        var preserve = new Option<bool>("--preserve") { Description = "keep the STATE partition (machine config): wipe only EPHEMERAL and META (Talos.NET extension)" };
+        var preserve = new Option<bool>("--preserve") { Description = "keep the STATE partition (machine config): wipe only EPHEMERAL (Talos.NET extension)" };
         var labels = new Option<string[]>("--system-labels-to-wipe") { Description = "if set, just wipe selected system disk partitions by label but keep other partitions intact" };
         var mode = new Option<string>("--wipe-mode") { Description = "disk reset mode", DefaultValueFactory = _ => "all" };
         mode.AcceptOnlyFromAmong("all", "system-disk", "user-disks");

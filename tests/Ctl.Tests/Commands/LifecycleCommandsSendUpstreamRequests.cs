@@ -78,7 +78,7 @@ public sealed class LifecycleCommandsSendUpstreamRequests : NodeCommandTestBase
         Assert.Equal(0, rc);
         Assert.Equal("127.0.9.1: reset started (actor reset-3)\n", output);
         var request = Assert.IsType<ResetRequest>(Assert.Single(Node1.Machine.Requests));
-        Assert.Equal(new[] { "EPHEMERAL", "META" }, request.SystemPartitionsToWipe.Select(p => p.Label));
+        Assert.Equal(new[] { "EPHEMERAL" }, request.SystemPartitionsToWipe.Select(p => p.Label));
         Assert.False(request.Graceful);
 
         var (rc2, _, err) = await Run("reset", "--preserve", "--system-labels-to-wipe", "STATE");

@@ -136,14 +136,14 @@ public sealed class WaitFollowsEventsThroughTheReboot : NodeCommandTestBase
     {
         Node1.Machine.EventStreams.Enqueue(new EventScript([OldConfirm()]));
         Node1.Machine.EventStreams.Enqueue(new EventScript(
-            [Node(42, "reset-3", new NodeEvent { NodeReset = new NodeReset { LabelsWiped = { "EPHEMERAL", "META", "STATE" }, Graceful = true } })], Drop: true));
+            [Node(42, "reset-3", new NodeEvent { NodeReset = new NodeReset { LabelsWiped = { "EPHEMERAL", "STATE" }, Graceful = true } })], Drop: true));
 
         var (rc, output, _) = await Run("reset", "--reboot", "--wait");
 
         Assert.Equal(0, rc);
         Assert.Equal(Lines(
-            "reset: wiped [EPHEMERAL META STATE]",
-            "127.0.9.1: reset done: reset: wiped [EPHEMERAL META STATE]; the node reboots into maintenance mode (talk to it with --insecure)"), output);
+            "reset: wiped [EPHEMERAL STATE]",
+            "127.0.9.1: reset done: reset: wiped [EPHEMERAL STATE]; the node reboots into maintenance mode (talk to it with --insecure)"), output);
         Assert.Equal(2, Node1.Machine.EventRequests.Count);   // no reconnect attempt after the expected drop
     }
 
@@ -154,7 +154,7 @@ public sealed class WaitFollowsEventsThroughTheReboot : NodeCommandTestBase
         Node1.Machine.EventStreams.Enqueue(new EventScript(
         [
             Node(42, "reset-3", new NodeEvent { PartitionWiped = new PartitionWiped { Label = "EPHEMERAL", Bytes = 1 << 20 } }),
-            Node(43, "reset-3", new NodeEvent { NodeReset = new NodeReset { LabelsWiped = { "EPHEMERAL", "META" }, Preserve = true, Graceful = true } }),
+            Node(43, "reset-3", new NodeEvent { NodeReset = new NodeReset { LabelsWiped = { "EPHEMERAL" }, Preserve = true, Graceful = true } }),
         ], Drop: true));
         Node1.Machine.EventStreams.Enqueue(new EventScript([Node(44, "boot-3", new NodeEvent { BootConfirmed = new BootConfirmed { Slot = Slot.A, Version = "v1.2.0" } })]));
 
@@ -162,9 +162,9 @@ public sealed class WaitFollowsEventsThroughTheReboot : NodeCommandTestBase
 
         Assert.Equal("", err);
         Assert.Equal(0, rc);
-        Assert.EndsWith("127.0.9.1: reset done: reset: wiped [EPHEMERAL META], STATE preserved; node booted slot A\n", output);
+        Assert.EndsWith("127.0.9.1: reset done: reset: wiped [EPHEMERAL], STATE preserved; node booted slot A\n", output);
         var request = Assert.IsType<ResetRequest>(Assert.Single(Node1.Machine.Requests));
-        Assert.Equal(new[] { "EPHEMERAL", "META" }, request.SystemPartitionsToWipe.Select(p => p.Label));
+        Assert.Equal(new[] { "EPHEMERAL" }, request.SystemPartitionsToWipe.Select(p => p.Label));
         Assert.True(request.Reboot);
         Assert.True(request.Graceful);
     }
