@@ -11,7 +11,9 @@ public static class RpcErrors
         var detail = e.Status.Detail;
         return e.StatusCode switch
         {
-            StatusCode.Unavailable when !insecure && (detail.Contains("HTTP/2 handshake", StringComparison.Ordinal) || detail.Contains("SslStream", StringComparison.Ordinal)) =>
+            // The TCP connection was made (no socket error) but TLS/HTTP2 did not come up: with mTLS that is the node
+            // refusing our client certificate (the exact text depends on timing: handshake, SslStream, premature end).
+            StatusCode.Unavailable when !insecure && (Cause(e) is null || detail.Contains("HTTP/2 handshake", StringComparison.Ordinal) || detail.Contains("SslStream", StringComparison.Ordinal)) =>
                 $"{node}: connection closed during the TLS handshake: the node rejected the client certificate (wrong CA, expired, or the node is in maintenance mode: try --insecure)",
             StatusCode.Unavailable =>
                 $"{node}: node unreachable: {Cause(e) ?? Short(detail)} (is machined running and is the endpoint right?)",
