@@ -1,3 +1,3 @@
-// machined: the node daemon. Scaffold only (issue #2): the daemon's runtime arrives with issue #8.
-Console.Error.WriteLine("machined: the node runtime is not built yet (see issue #8); nothing to run.");
-return 2;
+// machined: one Talos.NET node (issue #8). Everything lives in Talos.Machined.Daemon.NodeDaemon, so the daemon's
+// composition can also be run in-process (tests) without statics.
+return await Talos.Machined.Daemon.NodeDaemon.MainAsync(args);

@@ -1,0 +1,120 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Talos.Core.Config;
+using Talos.Core.Pki;
+using Talos.Machined.Api;
+using Talos.Machined.Runtime;
+
+namespace Talos.Machined.Daemon;
+
+/// <summary>Options of <see cref="NodeServer"/>.</summary>
+public sealed class NodeServerOptions
+{
+    /// <summary>The node to serve (not powered on by the server).</summary>
+    public required NodeRuntime Runtime { get; init; }
+
+    /// <summary>Address to listen on (the node's own loopback address).</summary>
+    public required IPAddress Address { get; init; }
+
+    /// <summary>Port; default upstream's 50000; 0 picks a free one.</summary>
+    public int Port { get; init; } = ApiHostOptions.DefaultPort;
+
+    /// <summary>Randomness and clock for the certificates the node issues (server certificate, GenerateClientConfiguration).</summary>
+    public required PkiContext Pki { get; init; }
+
+    /// <summary>Clock of the API (client certificate validity, event tails).</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>Logging of the API host (default silent).</summary>
+    public Action<ILoggingBuilder>? ConfigureLogging { get; init; }
+
+    /// <summary>Sink for the server's own messages (TLS switches, errors).</summary>
+    public Action<string>? Log { get; init; }
+}
+
+/// <summary>
+/// One node's API wired to its runtime, in-process and without statics (the daemon hosts one; tests host several):
+/// the API starts in maintenance mode with throw-away TLS material, and whenever the runtime activates a config whose
+/// OS CA differs from the one in use, the API switches to mutual TLS with that CA and a server certificate issued
+/// for the node's address (new connections only; open ones keep theirs).
+/// </summary>
+public sealed class NodeServer : IAsyncDisposable
+{
+    private readonly NodeServerOptions _o;
+    private readonly object _gate = new();
+    private MachineConfig? _pkiSource;
+
+    private NodeServer(NodeServerOptions o, MachinedApiHost host)
+    {
+        _o = o;
+        Host = host;
+    }
+
+    /// <summary>The API host.</summary>
+    public MachinedApiHost Host { get; }
+
+    /// <summary>The bound endpoint.</summary>
+    public IPEndPoint EndPoint => Host.EndPoint;
+
+    /// <summary>Starts the API; call <see cref="NodeRuntime.PowerOnAsync"/> afterwards so no config activation is missed.</summary>
+    public static async Task<NodeServer> StartAsync(NodeServerOptions o, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(o);
+        var host = await MachinedApiHost.StartAsync(new ApiHostOptions
+        {
+            Address = o.Address,
+            Port = o.Port,
+            Pki = ApiPki.GenerateSelfSigned(o.Pki, [o.Address], ["localhost"]),
+            Configured = false,
+            MachineService = typeof(NodeMachineService),
+            StateService = typeof(NodeStateService),
+            ConfigureServices = s =>
+            {
+                s.AddSingleton(o.Runtime);
+                s.AddSingleton(o.Pki);
+                s.AddSingleton<NodeApiLocks>();
+            },
+            ConfigureLogging = o.ConfigureLogging,
+            TimeProvider = o.Time,
+        }, ct);
+        var server = new NodeServer(o, host);
+        o.Runtime.ConfigActivated += server.OnConfigActivated;
+        if (o.Runtime.Config is { } already) server.OnConfigActivated(already);
+        return server;
+    }
+
+    private void OnConfigActivated(MachineConfig config)
+    {
+        lock (_gate)
+        {
+            if (Host.Security.IsConfigured && NodePki.SameCa(_pkiSource, config)) return;
+            ApiPki pki;
+            try { pki = NodePki.ForNode(config, _o.Address, _o.Pki); }
+            catch (Talos.Core.Errors.TalosException e)
+            {
+                // The runtime already accepted the config; the API keeps its current TLS material and says why.
+                _o.Log?.Invoke($"api: cannot use the OS CA of the activated config ({e.Message}); keeping the current TLS material");
+                return;
+            }
+            if (Host.Security.IsConfigured)
+            {
+                Host.RotatePki(pki);
+                _o.Log?.Invoke("api: the OS CA changed; new connections use the new CA and server certificate");
+            }
+            else
+            {
+                Host.MarkConfigured(pki);
+                _o.Log?.Invoke("api: configured; mutual TLS is required from now on");
+            }
+            _pkiSource = config;
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        _o.Runtime.ConfigActivated -= OnConfigActivated;
+        await Host.DisposeAsync();
+    }
+}
