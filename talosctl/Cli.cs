@@ -15,6 +15,8 @@ public static class Cli
         g.AddTo(root);
         root.Subcommands.Add(ConfigCommand.Build(g, io));
         root.Subcommands.Add(VersionCommand.Build(g, io));
+        root.Subcommands.Add(AuditCommand.Build(g, io));
+        root.Subcommands.Add(ForensicsCommand.Build(g, io));
         return root;
     }
 
