@@ -12,6 +12,10 @@ namespace Talos.Machined.Mirror;
 /// </summary>
 public abstract class FoldingProjection<TDoc> : SingleStreamProjection<TDoc, string> where TDoc : class, IFoldedDocument, new()
 {
+    // Within one append batch Marten passes the same document instance through Evolve for every event: keep its
+    // folded state beside it so the snapshot is decoded once per batch, not once per event.
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<TDoc, NodeState> _folded = new();
+
     /// <inheritdoc />
     public override TDoc? Evolve(TDoc? snapshot, string id, IEvent e)
     {
@@ -24,11 +28,13 @@ public abstract class FoldingProjection<TDoc> : SingleStreamProjection<TDoc, str
             doc.ChainBreaks++;
             return doc;
         }
-        var before = doc.State.Length == 0 ? NodeState.Initial : NodeState.FromSnapshot(Convert.FromBase64String(doc.State));
+        var before = _folded.TryGetValue(doc, out var cached) ? cached
+            : doc.State.Length == 0 ? NodeState.Initial : NodeState.FromSnapshot(Convert.FromBase64String(doc.State));
         var after = NodeState.Apply(before, ev);
         doc.LastSequence = m.Sequence;
         doc.LastHash = m.Hash;
         doc.State = Convert.ToBase64String(after.ToSnapshot());
+        _folded.AddOrUpdate(doc, after);
         Update(doc, before, after, ev, m);
         return doc;
     }

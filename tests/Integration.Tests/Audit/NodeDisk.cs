@@ -30,6 +30,7 @@ internal sealed class NodeDisk : IDisposable
     }
 
     public IBlockDevice Disk { get; }
+    public VirtualTimeProvider Time => _time;
     public Guid NodeId { get; }
     public string DigestA { get; private set; } = "";
     public string DigestB { get; private set; } = "";
