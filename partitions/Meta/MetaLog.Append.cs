@@ -21,8 +21,10 @@ public sealed partial class MetaLog
 
     /// <summary>
     /// Appends <paramref name="entries"/> and returns their sequence numbers once they are written and flushed.
-    /// Concurrent callers are group-committed: a writer thread takes everything queued while the previous flush ran
-    /// and writes it with one write and one flush, in queue order. <paramref name="ct"/> is observed only before the entries are queued; once queued they are committed.
+    /// A lone appender writes on its own thread (the call blocks that thread for the write and flush, like any
+    /// synchronous fsync). Concurrent callers are group-committed: the log's writer thread takes everything queued
+    /// while the previous flush ran and writes it with one write and one flush, in queue order.
+    /// <paramref name="ct"/> is observed only before the entries are queued; once queued they are committed.
     /// </summary>
     /// <exception cref="MetaLogFullException">No room even after a checkpoint.</exception>
     /// <exception cref="MetaLogFailedException">An earlier I/O failure stopped the log.</exception>
@@ -72,7 +74,7 @@ public sealed partial class MetaLog
             lock (_lock)
             {
                 _busy = false;
-                if (_queue.Count > 0) Monitor.Pulse(_lock);
+                Monitor.Pulse(_lock);   // the writer may be waiting for _busy to clear (queued work or stopping)
             }
         }
         return true;
@@ -102,7 +104,8 @@ public sealed partial class MetaLog
             List<Pending> batch;
             lock (_lock)
             {
-                while ((_queue.Count == 0 || _busy) && !_stopping) Monitor.Wait(_lock);
+                // Never start while an inline commit runs, even when stopping: two writers would interleave.
+                while ((_queue.Count == 0 && !_stopping) || _busy) Monitor.Wait(_lock);
                 if (_queue.Count == 0) return;
                 _busy = true;
             }

@@ -11,8 +11,9 @@ namespace Talos.Partitions.Meta;
 /// records. The active region is kept in memory after it was verified, so reads never hit the device.
 /// </summary>
 /// <remarks>
-/// Thread safety: appends, reads and follows may run concurrently. Appends are group-committed: callers queue,
-/// a writer thread writes every queued batch with one write and one flush, then completes them all.
+/// Thread safety: appends, reads and follows may run concurrently. Appends are group-committed: a lone caller
+/// writes inline; callers that find a write in progress queue, and a writer thread writes every queued batch with
+/// one write and one flush, then completes them all.
 /// </remarks>
 public sealed partial class MetaLog : IDisposable
 {

@@ -102,6 +102,26 @@ public class MetaLogAppendTests
     }
 
     [Fact]
+    public async Task A_failed_flush_stops_the_log_and_a_reopen_recovers()
+    {
+        var inner = new MemoryBlockDevice(64 * 1024);
+        var dev = new FailingFlushDevice(inner);
+        using (var log = Open(dev))
+        {
+            await log.AppendAsync([Entry(1)]);
+            dev.Fail = true;
+            var ex = await Assert.ThrowsAsync<MetaLogFailedException>(async () => await log.AppendAsync([Entry(2)]));
+            Assert.IsType<IOException>(ex.InnerException);
+            dev.Fail = false;
+            await Assert.ThrowsAsync<MetaLogFailedException>(async () => await log.AppendAsync([Entry(3)]));   // stays stopped
+            Assert.Equal(1ul, log.LastSequence);   // the unflushed record was never published
+        }
+        using var again = Open(inner);
+        Assert.True(again.LastSequence >= 1);   // record 2 may or may not have reached the medium; 1 must have
+        Assert.Equal(Entry(1).Payload.ToArray(), again.ReadFrom(1).First().Payload.ToArray());
+    }
+
+    [Fact]
     public async Task Follow_streams_existing_and_new_records()
     {
         using var log = Open(new MemoryBlockDevice(64 * 1024));
@@ -163,5 +183,17 @@ internal sealed class SlowFlushDevice(IBlockDevice inner, TimeSpan delay) : IBlo
     public void Read(long offset, Span<byte> buffer) => inner.Read(offset, buffer);
     public void Write(long offset, ReadOnlySpan<byte> data) => inner.Write(offset, data);
     public void Flush() { Thread.Sleep(delay); Interlocked.Increment(ref _flushes); inner.Flush(); }
+    public void Dispose() { }
+}
+
+/// <summary>Flush throws while <see cref="Fail"/> is set (a disk that reports EIO on fdatasync).</summary>
+internal sealed class FailingFlushDevice(IBlockDevice inner) : IBlockDevice
+{
+    public bool Fail { get; set; }
+    public int SectorSize => inner.SectorSize;
+    public long Length => inner.Length;
+    public void Read(long offset, Span<byte> buffer) => inner.Read(offset, buffer);
+    public void Write(long offset, ReadOnlySpan<byte> data) => inner.Write(offset, data);
+    public void Flush() { if (Fail) throw new IOException("simulated EIO on fdatasync"); inner.Flush(); }
     public void Dispose() { }
 }
