@@ -84,26 +84,21 @@ public sealed class FleetQueries(IDocumentStore store)
         await using var q = store.QuerySession();
         var stream = await q.Events.FetchStreamAsync(nodeId, token: ct);
         var problems = new List<AuditProblem>();
-        var events = new List<NodeEvent>();
-        long prevSeq = 0;
-        var prevHash = StoreEvents.ZeroHash;
+        var records = new List<ExternalRecord>();
         var hashes = new Dictionary<long, string>();
         foreach (var ie in stream)
         {
             if (ie.Data is not MirroredEvent m) { problems.Add(new(AuditSeverity.Error, "foreign", (ulong)ie.Version, $"stream version {ie.Version} holds a {ie.EventTypeName}, not a mirrored META record")); continue; }
             if (m.Sequence != ie.Version) problems.Add(new(AuditSeverity.Error, "version", (ulong)ie.Version, $"stream version {ie.Version} holds META record {m.Sequence}"));
-            if (StoreEvents.LinkProblem(prevSeq, prevHash, m) is { } link)
-                problems.Add(new(AuditSeverity.Error, link.StartsWith("gap", StringComparison.Ordinal) ? "gap" : "chain", (ulong)m.Sequence, link));
-            if (StoreEvents.TryDecode(m, out var err) is { } ev) events.Add(ev);
-            else problems.Add(new(AuditSeverity.Error, "decode", (ulong)m.Sequence, err ?? "undecodable"));
-            prevSeq = m.Sequence;
-            prevHash = m.Hash;
+            try { records.Add(StoreEvents.ToExternal(m)); }
+            catch (FormatException e) { problems.Add(new(AuditSeverity.Error, "decode", (ulong)m.Sequence, $"record {m.Sequence} payload is not base64: {e.Message}")); continue; }
             hashes[m.Sequence] = m.Hash;
         }
+        var replay = ExternalReplay.Run(records);
+        problems.AddRange(replay.Problems);
         if (await FleetHeads.LoadAsync(q, nodeId, ct) is { Head: { } head } reg)
-            CheckHead(head, reg.Key, prevSeq, hashes, problems);
-        var final = NodeState.Replay(events);
-        return new StoreReplayResult(nodeId, prevSeq, prevHash, final, TimelineBuilder.Build(NodeState.Initial, events), problems);
+            CheckHead(head, reg.Key, replay.LastSequence, hashes, problems);
+        return new StoreReplayResult(nodeId, replay.LastSequence, replay.LastHash, replay.FinalState, replay.Timeline, problems);
     }
 
     private static void CheckHead(SignedHead head, byte[] key, long version, Dictionary<long, string> hashes, List<AuditProblem> problems)

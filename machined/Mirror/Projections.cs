@@ -22,7 +22,7 @@ public abstract class FoldingProjection<TDoc> : SingleStreamProjection<TDoc, str
         ArgumentNullException.ThrowIfNull(e);
         if (e.Data is not MirroredEvent m) return snapshot;
         var doc = snapshot ?? new TDoc { Id = id, LastHash = StoreEvents.ZeroHash };
-        var ev = StoreEvents.LinkProblem(doc.LastSequence, doc.LastHash, m) is null ? StoreEvents.TryDecode(m, out _) : null;
+        var ev = StoreEvents.Link(doc.LastSequence, doc.LastHash, m) is null ? StoreEvents.TryDecode(m, out _) : null;
         if (ev is null)
         {
             doc.ChainBreaks++;

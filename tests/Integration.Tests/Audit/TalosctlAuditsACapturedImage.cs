@@ -57,7 +57,7 @@ public sealed class TalosctlAuditsACapturedImage : IDisposable
     {
         var (code, _, err) = await Run("audit", "replay", "--from", "node");
         Assert.Equal(1, code);
-        Assert.StartsWith("error: --from node is not supported offline", err);
+        Assert.StartsWith("error: --from node is not supported here; use --from disk:<image> or --from fleet (the node source needs the node API)", err);
     }
 
     [Fact]

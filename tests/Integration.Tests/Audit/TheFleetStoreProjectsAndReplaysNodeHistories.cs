@@ -135,4 +135,40 @@ public sealed class TheFleetStoreProjectsAndReplaysNodeHistories : IAsyncLifetim
         await using var q = _store.QuerySession();
         Assert.Equal(3UL, (await FleetHeads.LoadAsync(q, node))!.Value.Head!.Sequence);
     }
+
+    [Fact]
+    public async Task Talosctl_replays_from_the_fleet_and_from_the_disk_print_the_same_timeline_and_state()
+    {
+        var (node, audit) = await MirroredNode(51, rollback: true);
+        using var _ = node;
+        var path = Path.Combine(Path.GetTempPath(), $"audit-fleet-{Guid.NewGuid():N}.img");
+        try
+        {
+            await File.WriteAllBytesAsync(path, ((Talos.Partitions.Devices.MemoryBlockDevice)node.Disk).Bytes.ToArray());
+            var fleet = await Cli(["audit", "replay", "--from", "fleet", "--store", TestDatabase.ConnectionString, "--schema", _schema, "--node", Id(51).ToString()]);
+            var disk = await Cli(["audit", "replay", "--from", "disk:" + path]);
+            Assert.Equal((0, ""), (fleet.Code, fleet.Err));
+            Assert.Equal(0, disk.Code);
+            Assert.Contains($"STATE HASH {audit.FinalState.Hash}", fleet.Out);
+            Assert.Equal("STORE 20 records, versions 1..20", fleet.Out.Split('\n')[1]);
+            static string FromTimeline(string o) => o[o.IndexOf("TIMELINE", StringComparison.Ordinal)..];
+            Assert.Equal(FromTimeline(disk.Out), FromTimeline(fleet.Out));
+
+            var missing = await Cli(["audit", "replay", "--from", "fleet", "--store", TestDatabase.ConnectionString, "--schema", _schema, "--node", "nobody"]);
+            Assert.Equal(1, missing.Code);
+            Assert.Equal($"error: the fleet store has no history for node nobody in schema {_schema}", missing.Err.Trim());
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    private static async Task<(int Code, string Out, string Err)> Cli(string[] args)
+    {
+        var o = new StringWriter();
+        var e = new StringWriter();
+        var code = await Talos.Ctl.Cli.RunAsync(args, new Talos.Ctl.Commands.CliContext(o, e));
+        return (code, o.ToString(), e.ToString());
+    }
 }
