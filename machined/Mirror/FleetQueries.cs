@@ -1,5 +1,4 @@
 using Marten;
-using Talos.Api.Events;
 using Talos.Core.State;
 using Talos.Partitions.Audit;
 
