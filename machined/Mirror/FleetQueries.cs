@@ -61,7 +61,8 @@ public sealed class FleetQueries(IDocumentStore store)
     public async Task<IReadOnlyDictionary<string, IReadOnlyList<string>>> ImageInventoryAsync(CancellationToken ct = default)
     {
         await using var q = store.QuerySession();
-        var all = await q.Query<NodeSummary>().ToListAsync(ct);
+        // Only the three columns are read: the summaries also carry the folded state, which is not needed here.
+        var all = await q.Query<NodeSummary>().Select(n => new SlotDigests(n.Id, n.SlotADigest, n.SlotBDigest)).ToListAsync(ct);
         return all.SelectMany(n => new[] { n.SlotADigest, n.SlotBDigest }.Where(d => d.Length > 0).Distinct().Select(d => (d, n.Id)))
             .GroupBy(x => x.d, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => (IReadOnlyList<string>)[.. g.Select(x => x.Id).Order(StringComparer.Ordinal)], StringComparer.Ordinal);
@@ -109,6 +110,8 @@ public sealed class FleetQueries(IDocumentStore store)
         else if (hashes.TryGetValue((long)head.Sequence, out var h) && h != head.HashHex)
             problems.Add(new(AuditSeverity.Error, "rewritten", head.Sequence, $"the store's record {head.Sequence} hashes to {h}, the node signed {head.HashHex}: the stored history was rewritten"));
     }
+
+    private sealed record SlotDigests(string Id, string SlotADigest, string SlotBDigest);
 
     private static string Normalize(string d) => (d.StartsWith("sha256:", StringComparison.OrdinalIgnoreCase) ? d[7..] : d).ToLowerInvariant();
 }

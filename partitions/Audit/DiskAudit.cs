@@ -84,6 +84,8 @@ public static class DiskAudit
             problems.Add(new(AuditSeverity.Error, kind, r.LastValidSequence + 1,
                 $"the log is valid only up to record {r.LastValidSequence}: {r.Reason}; {r.BytesDiscarded} bytes after it (META byte {r.TruncatedAtOffset}) are not part of the history ({r.Detail})"));
         }
+        if (r.Outcome == RecoveryOutcome.Created)
+            problems.Add(new(AuditSeverity.Error, "empty", 0, "META holds no log at all (both superblocks are zero): the partition was wiped or never used, so there is no history to verify"));
         if (r.SuperblockRepaired)
             problems.Add(new(AuditSeverity.Warning, "superblock", 0, "one superblock copy is stale or damaged (normal after a crash during a checkpoint)"));
     }

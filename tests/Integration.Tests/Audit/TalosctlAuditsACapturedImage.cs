@@ -146,4 +146,33 @@ public sealed class TalosctlAuditsACapturedImage : IDisposable
         Assert.StartsWith("error: disk image '", err);
         Assert.Contains("does not exist", err);
     }
+
+    [Fact]
+    public async Task An_image_without_a_talos_gpt_is_one_clear_error()
+    {
+        var path = Path.Combine(_dir, "blank.img");
+        await File.WriteAllBytesAsync(path, new byte[4 << 20]);
+        var (code, output, err) = await Run("audit", "verify", "--disk", path);
+        Assert.Equal(1, code);
+        Assert.Equal("", output);
+        Assert.StartsWith("error: ", err);
+        Assert.Single(err.Trim().Split('\n'));
+    }
+
+    [Fact]
+    public async Task A_wiped_meta_partition_is_reported_and_forensics_flags_the_unrecorded_slots()
+    {
+        var (path, _, node) = await Capture(n =>
+        {
+            var meta = TalosLayout.OpenPartition(n.Disk, "META");
+            meta.Write(0, new byte[meta.Length]);
+        });
+        using var _ = node;
+        var verify = await Run("audit", "verify", "--disk", path);
+        Assert.Equal(1, verify.Code);
+        Assert.Contains("ERROR [empty]: META holds no log at all", verify.Out);
+        var forensics = await Run("forensics", "verify", "--disk", path);
+        Assert.Equal(1, forensics.Code);
+        Assert.Contains("BOOT-A  MISMATCH    recorded=- measured=" + node.DigestA + "  the slot holds v1.9.0 but the log records no image for it", forensics.Out);
+    }
 }
