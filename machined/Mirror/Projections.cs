@@ -28,8 +28,13 @@ public abstract class FoldingProjection<TDoc> : SingleStreamProjection<TDoc, str
             doc.ChainBreaks++;
             return doc;
         }
-        var before = _folded.TryGetValue(doc, out var cached) ? cached
-            : doc.State.Length == 0 ? NodeState.Initial : NodeState.FromSnapshot(Convert.FromBase64String(doc.State));
+        if (!_folded.TryGetValue(doc, out var before) && !TryRestore(doc, out before))
+        {
+            // A damaged stored fold must not throw: the projection runs inside the mirror's append transaction,
+            // and an exception there would stall the mirror for good. Count it and leave the document alone.
+            doc.ChainBreaks++;
+            return doc;
+        }
         var after = NodeState.Apply(before, ev);
         doc.LastSequence = m.Sequence;
         doc.LastHash = m.Hash;
@@ -37,6 +42,21 @@ public abstract class FoldingProjection<TDoc> : SingleStreamProjection<TDoc, str
         _folded.AddOrUpdate(doc, after);
         Update(doc, before, after, ev, m);
         return doc;
+    }
+
+    private static bool TryRestore(TDoc doc, out NodeState state)
+    {
+        state = NodeState.Initial;
+        if (doc.State.Length == 0) return true;
+        try
+        {
+            state = NodeState.FromSnapshot(Convert.FromBase64String(doc.State));
+            return true;
+        }
+        catch (Exception e) when (e is Core.Errors.SnapshotDecodeException or FormatException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Updates <paramref name="doc"/> for one folded event.</summary>

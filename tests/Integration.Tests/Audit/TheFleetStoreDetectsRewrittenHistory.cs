@@ -94,4 +94,22 @@ public sealed class TheFleetStoreDetectsRewrittenHistory : IAsyncLifetime
         Assert.Equal(20L, summary!.ChainBreaks);
         Assert.Equal(audit.FinalState.Hash, summary.StateHash);
     }
+
+    [Fact]
+    public async Task A_damaged_summary_document_never_stalls_the_mirror()
+    {
+        var id = Guid.Parse("6f1c1d1e-0000-4000-8000-000000000043");
+        await using (var s = _store.LightweightSession())
+        {
+            s.Store(new NodeSummary { Id = id.ToString(), State = "not base64 at all!" });
+            await s.SaveChangesAsync();
+        }
+
+        var (node, audit) = await Mirror(id, rollback: true);   // asserts the mirror pass had no error
+        using var _ = node;
+
+        await using var q = _store.QuerySession();
+        Assert.Equal(20L, (await q.LoadAsync<NodeSummary>(id.ToString()))!.ChainBreaks);
+        Assert.Equal(audit.FinalState.Hash, (await new FleetQueries(_store).ReplayAsync(id.ToString())).FinalState.Hash);
+    }
 }
