@@ -17,7 +17,7 @@ internal static class OfflineReport
         {
             return body();
         }
-        catch (Exception e) when (e is Core.Errors.TalosException or IOException or InvalidDataException or UnauthorizedAccessException or FormatException)
+        catch (Exception e) when (e is Core.Errors.TalosException or Npgsql.NpgsqlException or System.Text.Json.JsonException or ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException or FormatException)
         {
             err.WriteLine($"error: {e.Message}");
             return 1;

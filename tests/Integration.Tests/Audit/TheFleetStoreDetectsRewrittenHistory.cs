@@ -112,4 +112,43 @@ public sealed class TheFleetStoreDetectsRewrittenHistory : IAsyncLifetime
         Assert.Equal(20L, (await q.LoadAsync<NodeSummary>(id.ToString()))!.ChainBreaks);
         Assert.Equal(audit.FinalState.Hash, (await new FleetQueries(_store).ReplayAsync(id.ToString())).FinalState.Hash);
     }
+
+    [Fact]
+    public async Task Talosctl_verify_reports_where_a_node_diverges_from_the_fleet()
+    {
+        var id = Guid.Parse("6f1c1d1e-0000-4000-8000-000000000044");
+        var (node, _) = await Mirror(id, rollback: true);
+        using var _n = node;
+        using var forged = NodeDisk.InMemory(id);
+        await forged.HistoryAsync(rollback: false);   // same first 16 records, then another story
+        forged.CloseLog();
+        var dir = Directory.CreateTempSubdirectory("talos-diverge-").FullName;
+        try
+        {
+            var real = Path.Combine(dir, "real.img");
+            var fake = Path.Combine(dir, "fake.img");
+            await File.WriteAllBytesAsync(real, ((Talos.Partitions.Devices.MemoryBlockDevice)node.Disk).Bytes.ToArray());
+            await File.WriteAllBytesAsync(fake, ((Talos.Partitions.Devices.MemoryBlockDevice)forged.Disk).Bytes.ToArray());
+
+            var ok = await Cli("audit", "verify", "--disk", real, "--store", TestDatabase.ConnectionString, "--schema", _schema);
+            Assert.Equal(0, ok.Code);
+            Assert.Contains("FLEET 20 records in the store", ok.Out);
+
+            var bad = await Cli("audit", "verify", "--disk", fake, "--store", TestDatabase.ConnectionString, "--schema", _schema);
+            Assert.Equal(1, bad.Code);
+            Assert.Contains("ERROR [diverged] at 17: the node's record 17 hashes to", bad.Out);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private static async Task<(int Code, string Out, string Err)> Cli(params string[] args)
+    {
+        var o = new StringWriter();
+        var e = new StringWriter();
+        var code = await Talos.Ctl.Cli.RunAsync(args, new Talos.Ctl.Commands.CliContext(o, e));
+        return (code, o.ToString(), e.ToString());
+    }
 }
