@@ -50,10 +50,10 @@ public sealed class FleetQueries(IDocumentStore store)
     {
         await using var q = store.QuerySession();
         var stale = await q.Query<NodeSummary>().Where(n => n.LastSeen < seenBefore).ToListAsync(ct);
-        var heads = await q.Query<NodeHead>().Where(h => h.Sequence > 0).ToListAsync(ct);
-        var ids = heads.Select(h => h.Id).ToList();
+        var heads = (await q.Query<NodeHead>().Where(h => h.Sequence > 0).ToListAsync(ct)).ToDictionary(h => h.Id, h => h.Sequence, StringComparer.Ordinal);
+        var ids = heads.Keys.ToList();
         var withHeads = ids.Count == 0 ? [] : await q.Query<NodeSummary>().Where(n => ids.Contains(n.Id)).ToListAsync(ct);
-        var behind = withHeads.Where(n => heads.First(h => h.Id == n.Id).Sequence > n.LastSequence);
+        var behind = withHeads.Where(n => heads[n.Id] > n.LastSequence);
         return [.. stale.Concat(behind).DistinctBy(n => n.Id).OrderBy(n => n.Id, StringComparer.Ordinal)];
     }
 
