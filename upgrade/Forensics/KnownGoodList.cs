@@ -1,5 +1,3 @@
-using Talos.Core.Errors;
-
 namespace Talos.Upgrade.Forensics;
 
 /// <summary>
