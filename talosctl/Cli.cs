@@ -33,6 +33,8 @@ public static class Cli
         root.Subcommands.Add(EventsCommand.Build(g, io));
         root.Subcommands.Add(EtcdCommand.Build(g, io));
         root.Subcommands.Add(MetaCommand.Build(g, io));
+        root.Subcommands.Add(AuditCommand.Build(g, io));
+        root.Subcommands.Add(ForensicsCommand.Build(g, io));
         return root;
     }
 

@@ -1,0 +1,81 @@
+using Talos.Api.Events;
+using Talos.Core.State;
+
+namespace Talos.Machined.Mirror;
+
+/// <summary>
+/// Per-node read model (issue #10), maintained inline from the node's stream by <see cref="NodeSummaryProjection"/>.
+/// It carries the folded <see cref="NodeState"/> snapshot, so every field is exactly what the node's own fold says
+/// and <see cref="StateHash"/> equals the hash of a replay from META.
+/// </summary>
+public sealed class NodeSummary : IFoldedDocument
+{
+    /// <summary>Node id (stream key).</summary>
+    public string Id { get; set; } = "";
+    /// <summary>Role (not carried by events yet: empty until the config events name it).</summary>
+    public string Role { get; set; } = "";
+    /// <summary>Hostname (not carried by events yet: empty until the config events name it).</summary>
+    public string Hostname { get; set; } = "";
+    /// <summary>Slot the node booted last ("" in maintenance).</summary>
+    public string BootedSlot { get; set; } = "";
+    /// <summary>The confirmed slot: successful and preferred over the other successful one ("" when none).</summary>
+    public string ConfirmedSlot { get; set; } = "";
+    /// <summary>Version the node booted.</summary>
+    public string Version { get; set; } = "";
+    /// <summary>Digest measured at the last boot (lower-case hex).</summary>
+    public string ImageDigest { get; set; } = "";
+    /// <summary>Digest recorded for slot A.</summary>
+    public string SlotADigest { get; set; } = "";
+    /// <summary>Digest recorded for slot B.</summary>
+    public string SlotBDigest { get; set; } = "";
+    /// <summary>The slot on trial ("" when none).</summary>
+    public string TrialSlot { get; set; } = "";
+    /// <summary>Tries left of the trial slot.</summary>
+    public uint TrialTriesLeft { get; set; }
+    /// <summary>Last META sequence mirrored (= stream version).</summary>
+    public long LastSequence { get; set; }
+    /// <summary>Hex chain hash of the last mirrored record.</summary>
+    public string LastHash { get; set; } = "";
+    /// <summary>Name of the last sequence that ended.</summary>
+    public string LastOperation { get; set; } = "";
+    /// <summary>How it ended: completed, failed, abandoned, locked ("" before any).</summary>
+    public string LastOutcome { get; set; } = "";
+    /// <summary>Rollbacks so far.</summary>
+    public long Rollbacks { get; set; }
+    /// <summary>Time of the last rollback (null when none).</summary>
+    public DateTimeOffset? LastRollbackAt { get; set; }
+    /// <summary>Time of the last mirrored event.</summary>
+    public DateTimeOffset LastSeen { get; set; }
+    /// <summary>Events whose sequence did not follow the previous one, or whose chain link or payload was wrong.</summary>
+    public long ChainBreaks { get; set; }
+    /// <summary>Hash of the folded node state (equals a replay from META).</summary>
+    public string StateHash { get; set; } = "";
+    /// <summary>Base64 of the folded state's canonical snapshot.</summary>
+    public string State { get; set; } = "";
+
+    internal void Refresh(NodeState s)
+    {
+        BootedSlot = SlotName(s.BootedSlot);
+        Version = s.BootedVersion;
+        ImageDigest = s.BootedDigest;
+        SlotADigest = s.SlotA.Digest;
+        SlotBDigest = s.SlotB.Digest;
+        ConfirmedSlot = Confirmed(s);
+        var trial = s.SlotA.IsTrial ? Slot.A : s.SlotB.IsTrial ? Slot.B : Slot.Unspecified;
+        TrialSlot = SlotName(trial);
+        TrialTriesLeft = s.SlotOf(trial).TriesLeft;
+        Rollbacks = (long)s.Counters.Rollbacks;
+        StateHash = s.Hash;
+        State = Convert.ToBase64String(s.ToSnapshot());
+    }
+
+    private static string Confirmed(NodeState s)
+    {
+        var a = s.SlotA is { Successful: true, Priority: > 0 };
+        var b = s.SlotB is { Successful: true, Priority: > 0 };
+        if (a && b) return s.SlotA.Priority >= s.SlotB.Priority ? "A" : "B";
+        return a ? "A" : b ? "B" : "";
+    }
+
+    internal static string SlotName(Slot s) => s switch { Slot.A => "A", Slot.B => "B", _ => "" };
+}

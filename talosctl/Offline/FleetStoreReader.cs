@@ -1,0 +1,36 @@
+using System.Text.Json;
+using Npgsql;
+using Talos.Partitions.Audit;
+
+namespace Talos.Ctl.Offline;
+
+/// <summary>
+/// Reads one node's mirrored records straight from the fleet store's PostgreSQL tables, so talosctl needs neither
+/// machined nor Marten. It depends on two facts of the store (issue #10): Marten keeps events in
+/// <c>&lt;schema&gt;.mt_events</c> (stream_id, version, data jsonb), and each event's data is a MirroredEvent
+/// (machined/Mirror/MirrorContracts.cs) serialized with its PascalCase property names.
+/// </summary>
+internal static class FleetStoreReader
+{
+    /// <summary>The node's records in stream order.</summary>
+    /// <exception cref="ArgumentException">The schema name is not a plain identifier.</exception>
+    public static IReadOnlyList<ExternalRecord> Read(string connectionString, string schema, string nodeId)
+    {
+        if (schema.Length == 0 || !schema.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))
+            throw new ArgumentException($"schema '{schema}' is not a plain identifier (letters, digits, underscore)", nameof(schema));
+        using var conn = new NpgsqlConnection(connectionString);
+        conn.Open();
+        using var cmd = new NpgsqlCommand($"select version, data::text from \"{schema}\".mt_events where stream_id = @id order by version", conn);
+        cmd.Parameters.AddWithValue("id", nodeId);
+        using var reader = cmd.ExecuteReader();
+        var list = new List<ExternalRecord>();
+        while (reader.Read())
+        {
+            using var doc = JsonDocument.Parse(reader.GetString(1));
+            var d = doc.RootElement;
+            list.Add(new ExternalRecord(d.GetProperty("Sequence").GetInt64(), d.GetProperty("Time").GetDateTimeOffset(), d.GetProperty("Type").GetInt32(),
+                Convert.FromBase64String(d.GetProperty("Payload").GetString() ?? ""), d.GetProperty("PreviousHash").GetString() ?? "", d.GetProperty("Hash").GetString() ?? ""));
+        }
+        return list;
+    }
+}
