@@ -24,7 +24,7 @@ public sealed partial class NodeRuntime
         if (audit is null || audit.ConnectionString.Length == 0 || _meta is null || _mirrorCts is not null) return;
         var cts = new CancellationTokenSource();
         _mirrorCts = cts;
-        var store = FleetMirror.CreateStore(audit.ConnectionString, audit.EffectiveSchema);
+        var store = AuditStore.Create(audit.ConnectionString, audit.EffectiveSchema);   // mirror + fleet projections
         _mirrorStore = store;
         var mirror = new FleetMirror(store, new MetaLogMirrorSource(_meta, _meta.NodeId.ToString()));
         _ = Task.Run(async () =>
