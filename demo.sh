@@ -29,15 +29,17 @@ talosctl -n "$NODE" services
 echo "==> upgrade to $NEXT: the new slot boots as a trial and is confirmed once healthy"
 talosctl -n "$NODE" upgrade --image "ghcr.io/siderolabs/installer:$NEXT" --preserve --wait
 
+echo "==> manual rollback to the previous confirmed slot ($TAG), then forward again to $NEXT"
+talosctl -n "$NODE" rollback
+wait_running() { for _ in $(seq 1 120); do talosctl -n "$NODE" version >/dev/null 2>&1 && return 0; sleep 1; done; return 1; }
+sleep 3; wait_running
+talosctl -n "$NODE" get bootslots
+talosctl -n "$NODE" upgrade --image "ghcr.io/siderolabs/installer:$NEXT" --preserve --wait
+
 echo "==> upgrade to a faulty image (kubelet never healthy): the node rolls back by itself"
 if talosctl -n "$NODE" upgrade --image "ghcr.io/siderolabs/installer:$NEXT-kubelet-never-healthy" --preserve --wait; then
   echo "expected the faulty upgrade to roll back" >&2; exit 1
 fi
-
-echo "==> manual rollback to the previous confirmed slot"
-talosctl -n "$NODE" rollback
-sleep 5
-talosctl -n "$NODE" get bootslots
 
 echo "==> reset --preserve: EPHEMERAL wiped, the machine config (STATE) kept"
 talosctl -n "$NODE" reset --preserve --reboot --wait

@@ -129,8 +129,7 @@ public sealed class StateStore : IDisposable
         var found = new (StateSlot.Status Status, ulong Gen, SortedDictionary<string, byte[]>? Docs)[2];
         for (var i = 0; i < 2; i++)
         {
-            var image = new byte[_slotLength];
-            _dev.Read(i * _slotLength, image);
+            var image = ReadSlotImage(i);
             var st = StateSlot.TryDecode(image, out var gen, out var docs);
             if (st == StateSlot.Status.UnknownVersion) throw new StateUnsupportedVersionException(i, image[9]);
             found[i] = (st, gen, docs);
@@ -150,6 +149,23 @@ public sealed class StateStore : IDisposable
         ActiveSlot = best;
         Status = StateStoreStatus.Valid;
         Detail = $"generation {Generation} in slot {best}; other slot {found[1 - best].Status}";
+    }
+
+    /// <summary>
+    /// The bytes of slot <paramref name="i"/> that matter: the header sector, plus the body its header claims (bounded
+    /// by the slot). Reading only these keeps opening a large partition (EPHEMERAL) cheap: a slot is half the partition.
+    /// </summary>
+    private byte[] ReadSlotImage(int i)
+    {
+        var sector = _dev.SectorSize;
+        var head = new byte[sector];
+        _dev.Read(i * _slotLength, head);
+        var claimed = StateSlot.HeaderSize + (long)Math.Max(0, System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(head.AsSpan(12)));
+        var len = Math.Min(_slotLength, (claimed + sector - 1) / sector * sector);
+        if (len <= sector) return head;
+        var image = new byte[len];
+        _dev.Read(i * _slotLength, image);
+        return image;
     }
 
     private void WriteLocked(SortedDictionary<string, byte[]> next)
