@@ -45,6 +45,16 @@ public sealed class ApiSecurityState
         } while (Interlocked.CompareExchange(ref _current, next, old) != old);
     }
 
+    /// <summary>
+    /// Back to maintenance mode (a reset wiped the machine config): new connections need no client certificate and
+    /// callers are os:reader plus ApplyConfiguration, as on a fresh node.
+    /// </summary>
+    public void MarkMaintenance(ApiPki pki)
+    {
+        ArgumentNullException.ThrowIfNull(pki);
+        _current = new Snapshot(pki, false);
+    }
+
     /// <summary>An immutable pair of PKI and configured flag.</summary>
     /// <param name="Pki">TLS material for new connections.</param>
     /// <param name="Configured">False while in maintenance mode.</param>

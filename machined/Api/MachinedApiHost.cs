@@ -102,6 +102,9 @@ public sealed class MachinedApiHost : IAsyncDisposable
         LogMessages.LeftMaintenance(_logger);
     }
 
+    /// <summary>Returns to maintenance mode with <paramref name="pki"/> (a self-signed server certificate).</summary>
+    public void MarkMaintenance(ApiPki pki) => Security.MarkMaintenance(pki);
+
     /// <summary>Stops accepting calls and shuts Kestrel down gracefully.</summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {

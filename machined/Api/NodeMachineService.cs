@@ -24,7 +24,7 @@ public sealed partial class NodeMachineService(ApiSecurityState state, NodeRunti
         if (request.Mode == ApplyConfigurationRequest.Types.Mode.Try && request.TryModeTimeout is { } t && t.ToTimeSpan() < TimeSpan.Zero)
             throw new InvalidApiRequestException("try_mode_timeout", "must not be negative");
         var result = await node.ApplyConfigurationAsync(request.Data.ToByteArray(), (EventsApplyMode)(int)request.Mode,
-            request.DryRun, context.CancellationToken);
+            request.DryRun, context.CancellationToken, request.TryModeTimeout is { } tmo && tmo.ToTimeSpan() > TimeSpan.Zero ? tmo.ToTimeSpan() : null);
         var item = new ApplyConfiguration
         {
             Metadata = ResponseMetadata.For(context),

@@ -44,11 +44,13 @@ public sealed class NodeServer : IAsyncDisposable
     private readonly NodeServerOptions _o;
     private readonly object _gate = new();
     private MachineConfig? _pkiSource;
+    private readonly ApiPki _maintenancePki;
 
-    private NodeServer(NodeServerOptions o, MachinedApiHost host)
+    private NodeServer(NodeServerOptions o, MachinedApiHost host, ApiPki maintenancePki)
     {
         _o = o;
         Host = host;
+        _maintenancePki = maintenancePki;
     }
 
     /// <summary>The API host.</summary>
@@ -61,11 +63,12 @@ public sealed class NodeServer : IAsyncDisposable
     public static async Task<NodeServer> StartAsync(NodeServerOptions o, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(o);
+        var maintenance = ApiPki.GenerateSelfSigned(o.Pki, [o.Address], ["localhost"]);
         var host = await MachinedApiHost.StartAsync(new ApiHostOptions
         {
             Address = o.Address,
             Port = o.Port,
-            Pki = ApiPki.GenerateSelfSigned(o.Pki, [o.Address], ["localhost"]),
+            Pki = maintenance,
             Configured = false,
             MachineService = typeof(NodeMachineService),
             StateService = typeof(NodeStateService),
@@ -78,8 +81,9 @@ public sealed class NodeServer : IAsyncDisposable
             ConfigureLogging = o.ConfigureLogging,
             TimeProvider = o.Time,
         }, ct);
-        var server = new NodeServer(o, host);
+        var server = new NodeServer(o, host, maintenance);
         o.Runtime.ConfigActivated += server.OnConfigActivated;
+        o.Runtime.ConfigDeactivated += server.OnConfigDeactivated;
         if (o.Runtime.Config is { } already) server.OnConfigActivated(already);
         return server;
     }
@@ -111,10 +115,22 @@ public sealed class NodeServer : IAsyncDisposable
         }
     }
 
+    private void OnConfigDeactivated()
+    {
+        lock (_gate)
+        {
+            if (!Host.Security.IsConfigured) return;
+            Host.MarkMaintenance(_maintenancePki);
+            _pkiSource = null;
+            _o.Log?.Invoke("api: the machine config is gone (reset): back to maintenance mode, no client certificate needed");
+        }
+    }
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
         _o.Runtime.ConfigActivated -= OnConfigActivated;
+        _o.Runtime.ConfigDeactivated -= OnConfigDeactivated;
         await Host.DisposeAsync();
     }
 }

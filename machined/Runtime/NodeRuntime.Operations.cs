@@ -45,7 +45,7 @@ public sealed partial class NodeRuntime
     }
 
     /// <summary>Upstream's ApplyConfiguration: validate everything first (bad input changes nothing), then act by mode.</summary>
-    public async Task<ApplyResult> ApplyConfigurationAsync(byte[] data, ApplyMode mode, bool dryRun, CancellationToken ct)
+    public async Task<ApplyResult> ApplyConfigurationAsync(byte[] data, ApplyMode mode, bool dryRun, CancellationToken ct, TimeSpan? tryTimeout = null)
     {
         MachineConfig cfg;
         try { cfg = MachineConfig.Parse(Encoding.UTF8.GetString(data)).EnsureValid(); }
@@ -60,6 +60,7 @@ public sealed partial class NodeRuntime
         var handle = Controller.StartOrRefuse(new ApplyConfigRequest((Talos.Sequencer.Requests.ApplyMode)(int)mode));
         var report = await handle.Completion;
         Finish(report);
+        if (mode == ApplyMode.Try && report.Run?.Result == RunResult.Completed) ScheduleTryRevert(cfg, tryTimeout ?? TimeSpan.FromMinutes(1));
         return new ApplyResult(mode switch
         {
             ApplyMode.Staged => "Staged configuration to be applied after a reboot",
@@ -67,6 +68,28 @@ public sealed partial class NodeRuntime
             ApplyMode.Reboot => "Applied configuration with a reboot",
             _ => "Applied configuration without a reboot",
         }, mode, warnings, diff);
+    }
+
+    /// <summary>
+    /// Try mode (upstream): the config is active but not persisted; after the timeout the previous config (still on
+    /// STATE) is active again, unless another apply replaced the try config meanwhile.
+    /// </summary>
+    private void ScheduleTryRevert(MachineConfig tried, TimeSpan timeout)
+    {
+        _ = Task.Run(async () =>
+        {
+            try { await Task.Delay(timeout, _o.Time); } catch (OperationCanceledException) { return; }
+            if (Config is null || Config.Digest != tried.Digest || Stage != NodeStage.Running) return;
+            var stored = StateStore.Get(ConfigDocs.Active);
+            if (stored is null) return;
+            var previous = MachineConfig.Parse(Encoding.UTF8.GetString(stored));
+            ActivateConfig(previous, stored);
+            await Journal.AppendAsync("", "", e => e.ConfigTryReverted = new ConfigTryReverted
+            {
+                RevertedDigest = tried.Digest, RestoredDigest = previous.Digest, Reason = $"try mode timed out after {timeout.TotalSeconds:0.#}s",
+            });
+            Kernel.Talos($"try-mode config reverted after {timeout.TotalSeconds:0.#}s");
+        });
     }
 
     private async Task<ApplyResult> ApplyInMaintenanceAsync(MachineConfig cfg, byte[] data, IReadOnlyList<string> warnings, bool dryRun, CancellationToken ct)

@@ -84,6 +84,9 @@ public sealed partial class NodeRuntime : IAsyncDisposable
     /// <summary>Raised after a config is applied (the daemon switches the API to mutual TLS with the config's PKI).</summary>
     public event Action<MachineConfig>? ConfigActivated;
 
+    /// <summary>Raised when the node enters maintenance mode without a config (after a reset wiped STATE): the API goes back to maintenance.</summary>
+    public event Action? ConfigDeactivated;
+
     internal INodeFacts Facts => new StaticNodeFacts(Installed: State.Installed);
 
     /// <summary>
@@ -121,6 +124,7 @@ public sealed partial class NodeRuntime : IAsyncDisposable
         Log($"stage {stage}");
         StageChanged?.Invoke(stage);
         if (stage == NodeStage.Running) StartMirrorIfConfigured();
+        if (stage == NodeStage.Maintenance && Config is null) ConfigDeactivated?.Invoke();
         if (stage is NodeStage.Running or NodeStage.Maintenance or NodeStage.Unknown) _settled.TrySetResult();
     }
 

@@ -170,6 +170,26 @@ public sealed class TheNodeInstallsUpgradesAndRollsBack
     }
 
     [Fact]
+    public async Task A_try_mode_config_is_reverted_after_its_timeout_and_a_full_reset_deactivates_the_config()
+    {
+        await using var f = await RuntimeFixture.CreateAsync();
+        var node = await InstalledNode(f);
+        var original = node.Config!.Digest;
+        var tried = System.Text.Encoding.UTF8.GetString(RuntimeFixture.Config()).Replace("hostname: node1", "hostname: node-try");
+        var r = await node.ApplyConfigurationAsync(System.Text.Encoding.UTF8.GetBytes(tried), ApplyMode.Try, false, default, TimeSpan.FromSeconds(1));
+        Assert.Equal(ApplyMode.Try, r.Mode);
+        Assert.NotEqual(original, node.Config!.Digest);
+        await WaitFor(node, n => n.Config?.Digest == original, "try-mode revert", 10);
+        Assert.Contains(node.Journal.ReadAll(), e => e.PayloadCase == NodeEvent.PayloadOneofCase.ConfigTryReverted);
+        var deactivated = 0;
+        node.ConfigDeactivated += () => Interlocked.Increment(ref deactivated);
+        node.Reset(graceful: true, reboot: true, labels: null, fullWipe: false);
+        await WaitFor(node, n => n.Stage == NodeStage.Maintenance && n.State.Counters.Resets == 1, "reset into maintenance");
+        Assert.True(deactivated >= 1);
+        await node.DisposeAsync();
+    }
+
+    [Fact]
     public async Task A_power_loss_is_survived_the_node_comes_back_from_its_disk_alone()
     {
         await using var f = await RuntimeFixture.CreateAsync();
