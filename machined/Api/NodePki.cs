@@ -44,6 +44,13 @@ public static class NodePki
         return ApiPki.From(ca, ca.IssueServer(context, sans, dns, ServerValidity));
     }
 
+    /// <summary>True when the config carries the OS CA key (control planes); workers get their certificate from trustd.</summary>
+    public static bool HasCaKey(MachineConfig config) => config.Machine?.Ca is { Crt.Length: > 0, Key.Length: > 0 };
+
+    /// <summary>The OS CA certificate (PEM) a worker trusts.</summary>
+    public static string CaCertificatePem(MachineConfig config) =>
+        Base64Pem(config.Machine?.Ca?.Crt is { Length: > 0 } crt ? crt : throw new InvalidApiRequestException("machine.ca.crt", "the machine config has no OS CA certificate"), "machine.ca.crt");
+
     private static string Base64Pem(string value, string field)
     {
         try { return Encoding.UTF8.GetString(Convert.FromBase64String(value)); }

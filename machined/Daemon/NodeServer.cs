@@ -45,6 +45,7 @@ public sealed class NodeServer : IAsyncDisposable
     private readonly object _gate = new();
     private MachineConfig? _pkiSource;
     private readonly ApiPki _maintenancePki;
+    private Trustd.TrustdHost? _trustd;
 
     private NodeServer(NodeServerOptions o, MachinedApiHost host, ApiPki maintenancePki)
     {
@@ -93,6 +94,12 @@ public sealed class NodeServer : IAsyncDisposable
         lock (_gate)
         {
             if (Host.Security.IsConfigured && NodePki.SameCa(_pkiSource, config)) return;
+            if (!NodePki.HasCaKey(config))
+            {
+                _pkiSource = config;
+                _ = Task.Run(() => ConfigureFromTrustdAsync(config));
+                return;
+            }
             ApiPki pki;
             try { pki = NodePki.ForNode(config, _o.Address, _o.Pki); }
             catch (Talos.Core.Errors.TalosException e)
@@ -101,17 +108,70 @@ public sealed class NodeServer : IAsyncDisposable
                 _o.Log?.Invoke($"api: cannot use the OS CA of the activated config ({e.Message}); keeping the current TLS material");
                 return;
             }
-            if (Host.Security.IsConfigured)
-            {
-                Host.RotatePki(pki);
-                _o.Log?.Invoke("api: the OS CA changed; new connections use the new CA and server certificate");
-            }
-            else
-            {
-                Host.MarkConfigured(pki);
-                _o.Log?.Invoke("api: configured; mutual TLS is required from now on");
-            }
+            Apply(pki);
             _pkiSource = config;
+            _ = Task.Run(() => StartTrustdAsync(config, pki));
+        }
+    }
+
+    private void Apply(ApiPki pki)
+    {
+        if (Host.Security.IsConfigured)
+        {
+            Host.RotatePki(pki);
+            _o.Log?.Invoke("api: the OS CA changed; new connections use the new CA and server certificate");
+        }
+        else
+        {
+            Host.MarkConfigured(pki);
+            _o.Log?.Invoke("api: configured; mutual TLS is required from now on");
+        }
+    }
+
+    /// <summary>Control planes serve trustd on port 50001 so workers can get their API certificate.</summary>
+    private async Task StartTrustdAsync(MachineConfig config, ApiPki pki)
+    {
+        if (_trustd is not null || _o.Port == 0) return;   // port 0: in-process tests without a fixed trustd port
+        try
+        {
+            var ca = NodePki.CaOf(config);
+            var token = config.Machine?.Token ?? "";
+            _trustd = await Trustd.TrustdHost.StartAsync(_o.Address, Trustd.TrustdClient.Port, pki.ServerCertificate,
+                () => new Trustd.TrustdAuthority(ca, token), _o.Time);
+            _o.Log?.Invoke($"trustd: listening on {_o.Address}:{Trustd.TrustdClient.Port}");
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or Talos.Core.Errors.TalosException)
+        {
+            _o.Log?.Invoke($"trustd: not started: {e.Message}");
+        }
+    }
+
+    /// <summary>A worker asks a control plane's trustd (machine token) for its certificate, retrying until one answers.</summary>
+    private async Task ConfigureFromTrustdAsync(MachineConfig config)
+    {
+        var endpoint = config.Cluster?.ControlPlane?.Endpoint;
+        var host = Uri.TryCreate(endpoint, UriKind.Absolute, out var u) ? u.Host : null;
+        if (host is null) { _o.Log?.Invoke("api: worker config has no cluster.controlPlane.endpoint: cannot reach trustd"); return; }
+        for (var attempt = 1; attempt <= 120; attempt++)
+        {
+            try
+            {
+                var caPem = NodePki.CaCertificatePem(config);
+                var (crt, key) = await Trustd.TrustdClient.RequestAsync(host, config.Machine?.Token ?? "", caPem, [_o.Address], _o.Pki, CancellationToken.None);
+                var pki = ApiPki.FromPem(caPem, crt, key);
+                lock (_gate)
+                {
+                    if (!ReferenceEquals(_pkiSource, config)) return;   // a newer config took over meanwhile
+                    Apply(pki);
+                }
+                _o.Log?.Invoke($"api: server certificate signed by trustd at {host}:{Trustd.TrustdClient.Port}");
+                return;
+            }
+            catch (Exception e) when (e is Grpc.Core.RpcException or HttpRequestException or IOException or Talos.Core.Errors.TalosException)
+            {
+                if (attempt == 1 || attempt % 10 == 0) _o.Log?.Invoke($"api: trustd at {host} not ready ({e.Message}); retrying");
+                await Task.Delay(TimeSpan.FromSeconds(1));
+            }
         }
     }
 
@@ -131,6 +191,7 @@ public sealed class NodeServer : IAsyncDisposable
     {
         _o.Runtime.ConfigActivated -= OnConfigActivated;
         _o.Runtime.ConfigDeactivated -= OnConfigDeactivated;
+        if (_trustd is not null) await _trustd.DisposeAsync();
         await Host.DisposeAsync();
     }
 }
