@@ -5,6 +5,7 @@ using Talos.Core.Config;
 using Talos.Core.Errors;
 using Talos.Sequencer.Errors;
 using Talos.Sequencer.Locking;
+using Talos.Sequencer.Model;
 using Talos.Sequencer.Requests;
 using Talos.Sequencer.Running;
 
@@ -57,7 +58,7 @@ public sealed partial class NodeRuntime
         var diff = string.Join("\n", MachineConfig.ChangedPaths(Config, cfg));
         if (dryRun) return new ApplyResult($"Dry run summary:\nApplied configuration without a reboot (dry run)\nChanged paths:\n{diff}", mode, warnings, diff);
         Pending.Config = new PendingConfig(cfg, data, mode);
-        var handle = Controller.StartOrRefuse(new ApplyConfigRequest((Talos.Sequencer.Requests.ApplyMode)(int)mode));
+        var handle = StartOperation(new ApplyConfigRequest((Talos.Sequencer.Requests.ApplyMode)(int)mode));
         var report = await handle.Completion;
         Finish(report);
         if (mode == ApplyMode.Try && report.Run?.Result == RunResult.Completed) ScheduleTryRevert(cfg, tryTimeout ?? TimeSpan.FromMinutes(1));
@@ -123,7 +124,7 @@ public sealed partial class NodeRuntime
         RequireRunning("upgrade");
         _ = Talos.Upgrade.Images.ImageReference.Parse(image);   // a malformed reference is refused before anything runs
         Pending.Config = null;
-        var handle = Controller.StartOrRefuse(new UpgradeRequest(image, preserve, stage, force));
+        var handle = StartOperation(new UpgradeRequest(image, preserve, stage, force));
         _ = ContinueAfterAsync(handle, CancellationToken.None);
         return handle;
     }
@@ -134,7 +135,7 @@ public sealed partial class NodeRuntime
         RequireRunning("rollback");
         CheckRollback(force);
         Pending.ForceRollback = force;
-        var handle = Controller.StartOrRefuse(new RollbackRequest());
+        var handle = StartOperation(new RollbackRequest());
         _ = ContinueAfterAsync(handle, CancellationToken.None);
         return handle;
     }
@@ -146,7 +147,7 @@ public sealed partial class NodeRuntime
             if (l is "META" or "BOOT-A" or "BOOT-B" or "EFI")
                 throw new InvalidResetRequestException($"partition {l} cannot be wiped by reset: BOOT slots, EFI and META (the node's history) survive every reset");
         Pending.FullWipe = fullWipe;
-        var handle = Controller.StartOrRefuse(new ResetRequest(graceful, reboot, labels is { Count: > 0 } ? labels : null, WipeMode.SystemDisk, null, IsControlPlane), takeover: true);
+        var handle = StartOperation(new ResetRequest(graceful, reboot, labels is { Count: > 0 } ? labels : null, WipeMode.SystemDisk, null, IsControlPlane), takeover: true);
         _ = ContinueAfterAsync(handle, CancellationToken.None);
         return handle;
     }
@@ -154,7 +155,7 @@ public sealed partial class NodeRuntime
     /// <summary>Reboot.</summary>
     public OperationHandle Reboot(RebootMode mode = RebootMode.Default)
     {
-        var handle = Controller.StartOrRefuse(new RebootRequest(mode), takeover: mode == RebootMode.Force);
+        var handle = StartOperation(new RebootRequest(mode), takeover: mode == RebootMode.Force);
         _ = ContinueAfterAsync(handle, CancellationToken.None);
         return handle;
     }
@@ -162,9 +163,29 @@ public sealed partial class NodeRuntime
     /// <summary>Shutdown (runs with takeover, as upstream).</summary>
     public OperationHandle Shutdown(bool force = false)
     {
-        var handle = Controller.StartOrRefuse(new ShutdownRequest(force), takeover: true);
+        var handle = StartOperation(new ShutdownRequest(force), takeover: true);
         _ = ContinueAfterAsync(handle, CancellationToken.None);
         return handle;
+    }
+
+    private readonly object _opGate = new();
+    private (SequenceName Kind, OperationHandle Handle)? _starting;
+
+    /// <summary>
+    /// Starts an operation's sequence, refusing it at once (FailedPrecondition, as upstream's ErrLocked) when one that
+    /// it may not pre-empt is running or starting: the controller's lock is taken on a background task, so two
+    /// concurrent requests could otherwise both pass its synchronous check.
+    /// </summary>
+    private OperationHandle StartOperation(ISequenceRequest request, bool takeover = false)
+    {
+        lock (_opGate)
+        {
+            if (_starting is { } running && !running.Handle.Completion.IsCompleted && !takeover && !TakeoverTable.MayPreempt(running.Kind, request.Sequence))
+                throw new SequenceLockedException(request.Sequence.Wire(), running.Kind.Wire());
+            var handle = Controller.StartOrRefuse(request, takeover);
+            _starting = (request.Sequence, handle);
+            return handle;
+        }
     }
 
     private void RequireRunning(string what)
