@@ -117,7 +117,9 @@ public sealed partial record NodeState
             LastError = $"rolled back from {r.From} to {r.To} ({r.Reason}): {r.Detail}",
         };
         var to = SlotOf(r.To);
-        if (!to.HasImage)
+        // To = Unspecified is legitimate: an automatic rollback with no confirmed slot to return to (a first install
+        // whose trial failed) leaves the node in maintenance. Naming an empty A or B slot is not.
+        if (!to.HasImage && r.To != Slot.Unspecified)
             s = s.WithAnomaly(e.Sequence, $"rolled back to empty slot {r.To}");
         var source = SlotOf(r.From);
         if (r.Reason == RollbackReason.Manual)

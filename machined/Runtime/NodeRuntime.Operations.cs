@@ -60,7 +60,7 @@ public sealed partial class NodeRuntime
         Pending.Config = new PendingConfig(cfg, data, mode);
         var handle = StartOperation(new ApplyConfigRequest((Talos.Sequencer.Requests.ApplyMode)(int)mode));
         var report = await handle.Completion;
-        Finish(report);
+        _ = ContinueAfterAsync(handle, CancellationToken.None);   // REBOOT mode ends in a reboot, like every other operation
         if (mode == ApplyMode.Try && report.Run?.Result == RunResult.Completed) ScheduleTryRevert(cfg, tryTimeout ?? TimeSpan.FromMinutes(1));
         return new ApplyResult(mode switch
         {
@@ -97,7 +97,7 @@ public sealed partial class NodeRuntime
     {
         if (dryRun) return new ApplyResult("Dry run: the node would install and reboot", ApplyMode.NoReboot, warnings, "");
         Pending.Config = new PendingConfig(cfg, data, ApplyMode.NoReboot);
-        if (!State.Installed)
+        if (!State.Installed || Booted is null)   // not installed, or installed but nothing bootable: (re)install
         {
             var install = cfg.Machine?.Install ?? throw new InvalidConfigForMaintenanceException("the node is not installed and the config has no machine.install section");
             SetStage(NodeStage.Installing);
@@ -184,13 +184,23 @@ public sealed partial class NodeRuntime
                 throw new SequenceLockedException(request.Sequence.Wire(), running.Kind.Wire());
             var handle = Controller.StartOrRefuse(request, takeover);
             _starting = (request.Sequence, handle);
+            var stage = request.Sequence switch
+            {
+                SequenceName.Upgrade => NodeStage.Upgrading,
+                SequenceName.Reset => NodeStage.Resetting,
+                SequenceName.Reboot => NodeStage.Rebooting,
+                SequenceName.Shutdown => NodeStage.ShuttingDown,
+                _ => (NodeStage?)null,
+            };
+            if (stage is { } st && Stage == NodeStage.Running) SetStage(st);
             return handle;
         }
     }
 
     private void RequireRunning(string what)
     {
-        if (Stage != NodeStage.Running) throw new NodeNotReadyException($"{what} needs a running node; the node is {Stage}");
+        // A busy node (upgrading, resetting...) is answered by the sequence lock with upstream's "locked" refusal.
+        if (Stage is not (NodeStage.Running or NodeStage.Upgrading or NodeStage.Resetting or NodeStage.Rebooting or NodeStage.ShuttingDown)) throw new NodeNotReadyException($"{what} needs a running node; the node is {Stage}");
     }
 
     /// <summary>After a sequence: a Reboot or PowerOff outcome takes the node down and (for reboot) boots it again.</summary>
@@ -220,6 +230,7 @@ public sealed partial class NodeRuntime
             finally { _powerGate.Release(); }
         }
         else if (Stage == NodeStage.Installing) SetStage(NodeStage.Maintenance);
+        else if (Stage is NodeStage.Upgrading or NodeStage.Resetting or NodeStage.Rebooting or NodeStage.ShuttingDown) SetStage(NodeStage.Running);
     }
 
     private async Task RebootLoopAsync(CancellationToken ct)

@@ -99,7 +99,8 @@ public sealed class NodeApiHarness : IAsyncDisposable
         while (!done())
         {
             if (cts.IsCancellationRequested)
-                Assert.Fail($"timed out waiting for {what}; stage {Node.Stage}\n" + string.Join("\n", Node.Kernel.Ring.Tail(20)));
+                Assert.Fail($"timed out waiting for {what}; stage {Node.Stage}\n" + string.Join("\n", Node.Kernel.Ring.Tail(20)) + "\n--- events:\n" +
+                    string.Join("\n", Node.Journal.ReadAll().TakeLast(12).Select(e => $"{e.Sequence} {e.ActorId} {e.PayloadCase} {e}")));
             await Task.Delay(25);
         }
     }
