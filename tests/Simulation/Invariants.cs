@@ -18,12 +18,18 @@ public sealed class InvariantViolation(int number, string message) : Exception($
 /// <summary>What the node looked like before an operation (what "old" means in invariants 2, 3 and 5).</summary>
 public sealed record Before(Slot? ConfirmedSlot, string? ConfirmedDigest, string DigestA, string DigestB, string? Config, string? StagedConfig, bool Installed)
 {
+    /// <summary>While a try-mode config is active: the persisted one it reverts to (what STATE holds).</summary>
+    public string? TryPrevious { get; init; }
+
     public static Before Of(SimNode n)
     {
         var s = n.Runtime.State;
         Slot? confirmed = s.BootedSlot is Slot.A or Slot.B && s.SlotOf(s.BootedSlot).Successful ? s.BootedSlot : null;
         return new Before(confirmed, confirmed is { } c ? s.SlotOf(c).Digest : null, s.SlotA.Digest, s.SlotB.Digest,
-            n.Runtime.Config?.Digest, s.StagedConfigDigest.Length > 0 ? s.StagedConfigDigest : null, s.Installed);
+            n.Runtime.Stage == NodeStage.Unknown ? n.LastConfig : n.Runtime.Config?.Digest, s.StagedConfigDigest.Length > 0 ? s.StagedConfigDigest : null, s.Installed)
+        {
+            TryPrevious = s.TryPreviousConfigDigest.Length > 0 ? s.TryPreviousConfigDigest : null,
+        };
     }
 }
 
@@ -120,11 +126,12 @@ public static class Invariants
         if (n.Runtime.Stage == NodeStage.Unknown) return;
         if (!crashed && op.Kind == "reset" && op.Completed)
         {
-            var expect = op.WipesConfig ? null : before.Config;
+            // The reset reboots: a staged config is applied and a try-mode config reverts to the persisted one.
+            var expect = op.WipesConfig ? null : before.StagedConfig ?? before.TryPrevious ?? before.Config;
             if (now != expect) throw new InvariantViolation(5, $"after {op}: config {Short(now)}, expected {Short(expect)}");
             return;
         }
-        var allowed = new HashSet<string?> { before.Config, before.StagedConfig, op.NewConfig };
+        var allowed = new HashSet<string?> { before.Config, before.StagedConfig, before.TryPrevious, op.NewConfig };
         if (op.WipesConfig || !before.Installed) allowed.Add(null);
         if (!allowed.Contains(now))
             throw new InvariantViolation(5, $"after {op}{(crashed ? " + crash" : "")}: config {Short(now)} is none of {string.Join(", ", allowed.Select(Short))}");

@@ -42,6 +42,9 @@ public sealed class SimNode
         Clock = new VirtualTimeProvider(history.Clock.GetUtcNow());
         foreach (var (k, v) in history.Acked) Acked[k] = v;
         foreach (var (k, v) in history.ImageDigests) ImageDigests[k] = v;
+        LastConfig = history.LastConfig;
+        _durable = history._durable;
+        Runtime = history.Runtime;   // the dead runtime: read only for what was open when the power failed
     }
 
     /// <summary>The whole disk as it is now (every write kept).</summary>
@@ -52,6 +55,9 @@ public sealed class SimNode
         img.Read(0, bytes);
         return bytes;
     }
+
+    /// <summary>Use the daemon's default id source (restarts at op-1 on every power-on) instead of seeded unique ids.</summary>
+    public bool DaemonIds { get; init; }
 
     public PowerLossSimulator Disk { get; private set; }
     public VirtualTimeProvider Clock { get; private set; }
@@ -69,6 +75,9 @@ public sealed class SimNode
     /// <summary>True once the node powered off (shutdown), until the next power-on.</summary>
     public bool PoweredOff => _poweredOff;
 
+    /// <summary>Digest of the config the node last ran with (kept while it is powered off: the runtime forgets it).</summary>
+    public string? LastConfig { get; private set; }
+
     public int StageChanges => Volatile.Read(ref _stageChanges);
 
     private NodeRuntime NewRuntime()
@@ -82,7 +91,8 @@ public sealed class SimNode
             Time = Clock,
             Images = _images.Store,
             Guids = new SeededGuidSource(_rng.Next()),
-            Ids = new SequentialIdSource($"p{_powerOns}-op"),
+            // Seeded ids unique per power-on; DaemonIds reproduces machined's default (op-1, op-2, ... again after every start).
+            Ids = DaemonIds ? new SequentialIdSource("op") : new SequentialIdSource($"p{_powerOns}.{_rng.Next() % 0xFFFFFF:x6}-op"),
             HealthDeadline = TimeSpan.FromSeconds(2),
         });
         _events = rt.Journal.Subscribe(out _);
@@ -101,6 +111,7 @@ public sealed class SimNode
         var t = rt.PowerOnAsync();
         if (!await DriveAsync(() => t.IsCompleted, "power-on")) return false;
         if (t.IsFaulted && !Disk.PowerLost) throw new SimulationException("power-on failed without a power loss", t.Exception!.GetBaseException());
+        if (!Disk.PowerLost && rt.Stage != NodeStage.Unknown) LastConfig = rt.Config?.Digest;
         return !Disk.PowerLost;
     }
 
@@ -138,10 +149,14 @@ public sealed class SimNode
     }
 
     /// <summary>Waits until no sequence holds the lock and the stage is settled (and changed, if a change is expected).</summary>
-    public Task<bool> SettleAsync(int stageChangesBefore, bool expectChange, string what) =>
-        DriveAsync(() => Runtime.Controller.Lock.Holder is null
-                         && Runtime.Stage is NodeStage.Running or NodeStage.Maintenance or NodeStage.Unknown
-                         && (!expectChange || StageChanges > stageChangesBefore), what);
+    public async Task<bool> SettleAsync(int stageChangesBefore, bool expectChange, string what)
+    {
+        var ok = await DriveAsync(() => Runtime.Controller.Lock.Holder is null
+                                        && Runtime.Stage is NodeStage.Running or NodeStage.Maintenance or NodeStage.Unknown
+                                        && (!expectChange || StageChanges > stageChangesBefore), what);
+        if (ok && Runtime.Stage != NodeStage.Unknown) LastConfig = Runtime.Config?.Digest;
+        return ok;
+    }
 
     /// <summary>Collects acknowledged events (called from the driver loop and after every step).</summary>
     public void Drain()

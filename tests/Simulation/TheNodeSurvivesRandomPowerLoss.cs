@@ -11,7 +11,10 @@ public sealed class TheNodeSurvivesRandomPowerLoss(ITestOutputHelper output)
     private const string Filter = "FullyQualifiedName~TheNodeSurvivesRandomPowerLoss";
 
     [Fact]
-    public async Task Random_operations_with_power_loss_at_any_write_keep_every_invariant()
+    // Off xunit's synchronisation context: the simulated node runs on the thread pool like the daemon does.
+    public Task Random_operations_with_power_loss_at_any_write_keep_every_invariant() => Task.Run(RunAsync);
+
+    private async Task RunAsync()
     {
         var images = await SimImages.GetAsync();
         var report = new SimReport();
