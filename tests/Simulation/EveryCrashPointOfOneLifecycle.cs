@@ -27,7 +27,7 @@ public sealed class EveryCrashPointOfOneLifecycle(ITestOutputHelper output)
         var report = new SimReport();
         var (prefix, op) = Plan(scenario);
         var sim = new Simulation(1000, images, report);
-        var origin = new SimNode(images, new SimRng(1000), 16L << 20);
+        var origin = new SimNode(images, new SimRng(1000), SimOptions.DefaultDiskBytes);
         sim.Attach(origin);
         Assert.True(await origin.PowerOnAsync());
         foreach (var p in prefix) Assert.True(await sim.RunOpAsync(p), $"prefix step {p} lost power");
@@ -35,7 +35,7 @@ public sealed class EveryCrashPointOfOneLifecycle(ITestOutputHelper output)
         var points = 0L;
         for (long k = 0; ; k++)
         {
-            var node = new SimNode(images, new SimRng(2000 + (ulong)k), image, origin);
+            var node = new SimNode(images, new SimRng(2000 + (ulong)k), new MemoryBlockDevice(image), origin);
             sim.Attach(node);
             Assert.True(await node.PowerOnAsync());
             var before = Before.Of(node);
@@ -48,7 +48,7 @@ public sealed class EveryCrashPointOfOneLifecycle(ITestOutputHelper output)
             node.Drain();
             foreach (var (i, v) in Variants.Index())
             {
-                var fork = new SimNode(images, new SimRng(3000 + (ulong)k), Bytes(dead.Crash(v.Seed, v.Model)), node);
+                var fork = new SimNode(images, new SimRng(3000 + (ulong)k), dead.Crash(v.Seed, v.Model), node);
                 await Replay(sim, fork, before, run, v, scenario, k);
                 if (i > 0) report.ExtraCrashState();
             }
@@ -85,12 +85,5 @@ public sealed class EveryCrashPointOfOneLifecycle(ITestOutputHelper output)
             "reset" => ([install], new SimOp("reset", "full", WipesConfig: true)),
             _ => throw new ArgumentOutOfRangeException(nameof(scenario)),
         };
-    }
-
-    private static byte[] Bytes(CrashedDisk d)
-    {
-        var b = new byte[d.Length];
-        d.Image.Read(0, b);
-        return b;
     }
 }

@@ -35,10 +35,10 @@ public sealed class SimNode
         Runtime = null!;   // set by the first PowerOnAsync
     }
 
-    /// <summary>A node over a copy of <paramref name="image"/> that inherits another node's reference history (exhaustive mode).</summary>
-    public SimNode(SimImages images, SimRng rng, byte[] image, SimNode history) : this(images, rng, 0)
+    /// <summary>A node over <paramref name="device"/> that inherits another node's reference history (exhaustive mode).</summary>
+    public SimNode(SimImages images, SimRng rng, IBlockDevice device, SimNode history) : this(images, rng, 0)
     {
-        Disk = new PowerLossSimulator(new MemoryBlockDevice((byte[])image.Clone(), 512));
+        Disk = new PowerLossSimulator(device);
         Clock = new VirtualTimeProvider(history.Clock.GetUtcNow());
         foreach (var (k, v) in history.Acked) Acked[k] = v;
         foreach (var (k, v) in history.ImageDigests) ImageDigests[k] = v;
@@ -153,6 +153,8 @@ public sealed class SimNode
     {
         var ok = await DriveAsync(() => Runtime.Controller.Lock.Holder is null
                                         && Runtime.Stage is NodeStage.Running or NodeStage.Maintenance or NodeStage.Unknown
+                                        // a reboot stops the system before it leaves the Running stage: wait for the new boot
+                                        && (Runtime.Stage != NodeStage.Running || Runtime.Booted is not null)
                                         && (!expectChange || StageChanges > stageChangesBefore), what);
         if (ok && Runtime.Stage != NodeStage.Unknown) LastConfig = Runtime.Config?.Digest;
         return ok;
@@ -175,14 +177,16 @@ public sealed class SimNode
     /// The power fails now: the crash model decides the fate of every unflushed write. The old runtime is abandoned;
     /// the returned disk is what the next power-on sees.
     /// </summary>
-    public CrashedDisk PowerLoss(ulong seed, CrashModel model)
+    public string PowerLoss(ulong seed, CrashModel model)
     {
         Drain();
-        var crashed = Disk.Crash(seed, model);
-        Disk = new PowerLossSimulator(crashed);
         Clock = new VirtualTimeProvider(Clock.GetUtcNow());
         _events = null;
-        return crashed;
+        // A node forked over an already crashed image (exhaustive mode) has nothing at risk: keep its disk, skip the copy.
+        if (!Disk.PowerLost && Disk.WriteCount == 0) return "disk already crashed";
+        var crashed = Disk.Crash(seed, model);
+        Disk = new PowerLossSimulator(crashed);
+        return crashed.ToString();
     }
 
     /// <summary>After recovery was checked, the recovered log becomes the reference history.</summary>

@@ -9,8 +9,11 @@ namespace Talos.Simulation.Tests;
 /// <summary>Knobs of a random run (all defaults documented; swarm-randomised per seed by <see cref="Swarm"/>).</summary>
 public sealed record SimOptions
 {
-    /// <summary>Disk size. 16 MiB is the smallest comfortable Talos layout (every partition ≥ 1 MiB); each crash copies it.</summary>
-    public long DiskBytes { get; init; } = 16L << 20;
+    /// <summary>The smallest disk the Talos layout accepts (every partition ≥ 1 MiB, META 4 MiB): each crash copies the disk.</summary>
+    public const long DefaultDiskBytes = 12L << 20;
+
+    /// <summary>Disk size (default <see cref="DefaultDiskBytes"/>).</summary>
+    public long DiskBytes { get; init; } = DefaultDiskBytes;
     /// <summary>Operations per seed before the final fault-free liveness phase.</summary>
     public int Steps { get; init; } = 12;
     /// <summary>Probability that an operation gets a crash point.</summary>

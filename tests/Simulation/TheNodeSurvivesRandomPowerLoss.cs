@@ -3,7 +3,7 @@ using Xunit.Abstractions;
 namespace Talos.Simulation.Tests;
 
 /// <summary>
-/// Seeded random runs (issue #11). Default budget: about 45 s of simulation. Replay one seed with TALOS_SIM_SEED=n;
+/// Seeded random runs (issue #11). Default budget: about 30 s of simulation. Replay one seed with TALOS_SIM_SEED=n;
 /// soak with TALOS_SIM_SEEDS=count and/or TALOS_SIM_SECONDS=budget.
 /// </summary>
 public sealed class TheNodeSurvivesRandomPowerLoss(ITestOutputHelper output)
@@ -45,7 +45,7 @@ public sealed class TheNodeSurvivesRandomPowerLoss(ITestOutputHelper output)
     {
         if (ulong.TryParse(Environment.GetEnvironmentVariable("TALOS_SIM_SEED"), out var one)) return ([one], TimeSpan.FromHours(1));
         var count = int.TryParse(Environment.GetEnvironmentVariable("TALOS_SIM_SEEDS"), out var n) ? n : 10_000;
-        var seconds = int.TryParse(Environment.GetEnvironmentVariable("TALOS_SIM_SECONDS"), out var s) ? s : 45;
+        var seconds = int.TryParse(Environment.GetEnvironmentVariable("TALOS_SIM_SECONDS"), out var s) ? s : 30;
         var first = ulong.TryParse(Environment.GetEnvironmentVariable("TALOS_SIM_FIRST_SEED"), out var f) ? f : 1UL;
         return (Enumerable.Range(0, count).Select(i => first + (ulong)i), TimeSpan.FromSeconds(seconds));
     }
