@@ -1,0 +1,202 @@
+using System.Threading.Channels;
+using Talos.Api.Events;
+using Talos.Core.Events;
+using Talos.Core.Time;
+using Talos.Machined.Runtime;
+using Talos.Partitions.Devices;
+using Talos.Partitions.Gpt;
+using Talos.Sequencer.Locking;
+
+namespace Talos.Simulation.Tests;
+
+/// <summary>
+/// One simulated node: a <see cref="NodeRuntime"/> over a <see cref="PowerLossSimulator"/> on an in-memory disk, with a
+/// virtual clock the driver advances while the runtime waits on timers. A power loss abandons the runtime object
+/// (nothing in memory survives), takes a post-crash disk image and powers a NEW runtime on over it, with a new clock
+/// continuing from the old one's time (the dead runtime's stray timers stay on the old clock and never fire).
+/// </summary>
+public sealed class SimNode
+{
+    private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(100);
+    private readonly SimImages _images;
+    private readonly SimRng _rng;
+    private ChannelReader<NodeEvent>? _events;
+    private int _powerOns;
+    private int _stageChanges;
+    private bool _poweredOff;
+    private bool _durable;
+
+    public SimNode(SimImages images, SimRng rng, long diskBytes)
+    {
+        _images = images;
+        _rng = rng;
+        Disk = new PowerLossSimulator(new MemoryBlockDevice(Math.Max(diskBytes, 1 << 20)));
+        Clock = new VirtualTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        Runtime = null!;   // set by the first PowerOnAsync
+    }
+
+    /// <summary>A node over <paramref name="device"/> that inherits another node's reference history (exhaustive mode).</summary>
+    public SimNode(SimImages images, SimRng rng, IBlockDevice device, SimNode history) : this(images, rng, 0)
+    {
+        Disk = new PowerLossSimulator(device);
+        Clock = new VirtualTimeProvider(history.Clock.GetUtcNow());
+        foreach (var (k, v) in history.Acked) Acked[k] = v;
+        foreach (var (k, v) in history.ImageDigests) ImageDigests[k] = v;
+        LastConfig = history.LastConfig;
+        _durable = history._durable;
+        Runtime = history.Runtime;   // the dead runtime: read only for what was open when the power failed
+    }
+
+    /// <summary>The whole disk as it is now (every write kept).</summary>
+    public byte[] Snapshot()
+    {
+        var img = Disk.Crash(0, CrashModel.KeepAll).Image;
+        var bytes = new byte[img.Length];
+        img.Read(0, bytes);
+        return bytes;
+    }
+
+    /// <summary>Use the daemon's default id source (restarts at op-1 on every power-on) instead of seeded unique ids.</summary>
+    public bool DaemonIds { get; init; }
+
+    public PowerLossSimulator Disk { get; private set; }
+    public VirtualTimeProvider Clock { get; private set; }
+    public NodeRuntime Runtime { get; private set; }
+
+    /// <summary>Acknowledged events (published by the journal after their append returned), by sequence: payload bytes.</summary>
+    public SortedDictionary<ulong, byte[]> Acked { get; } = new();
+
+    /// <summary>Digest of each image reference, learned from ImageWrittenToSlot events.</summary>
+    public Dictionary<string, string> ImageDigests { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>True when the acknowledged events are owed by the disk (the journal was attached to META and had written them).</summary>
+    public bool AckedAreDurable => _durable;
+
+    /// <summary>True once the node powered off (shutdown), until the next power-on.</summary>
+    public bool PoweredOff => _poweredOff;
+
+    /// <summary>Digest of the config the node last ran with (kept while it is powered off: the runtime forgets it).</summary>
+    public string? LastConfig { get; private set; }
+
+    public int StageChanges => Volatile.Read(ref _stageChanges);
+
+    private NodeRuntime NewRuntime()
+    {
+        _powerOns++;
+        var rt = new NodeRuntime(new NodeRuntimeOptions
+        {
+            Disk = Disk,
+            DiskName = "sim.img",
+            Address = "127.0.0.10",
+            Time = Clock,
+            Images = _images.Store,
+            Guids = new SeededGuidSource(_rng.Next()),
+            // Seeded ids unique per power-on; DaemonIds reproduces machined's default (op-1, op-2, ... again after every start).
+            Ids = DaemonIds ? new SequentialIdSource("op") : new SequentialIdSource($"p{_powerOns}.{_rng.Next() % 0xFFFFFF:x6}-op"),
+            HealthDeadline = TimeSpan.FromSeconds(2),
+        });
+        _events = rt.Journal.Subscribe(out _);
+        rt.StageChanged += _ => Interlocked.Increment(ref _stageChanges);
+        rt.PoweredOff += () => _poweredOff = true;
+        return rt;
+    }
+
+    /// <summary>Powers a fresh runtime on over the current disk; false when a crash point was reached meanwhile.</summary>
+    public async Task<bool> PowerOnAsync()
+    {
+        Runtime = NewRuntime();
+        _poweredOff = false;
+        _durable = Acked.Count > 0 && Runtime.Disk.IsLaidOut(out _);
+        var rt = Runtime;
+        var t = rt.PowerOnAsync();
+        if (!await DriveAsync(() => t.IsCompleted, "power-on")) return false;
+        if (t.IsFaulted && !Disk.PowerLost) throw new SimulationException("power-on failed without a power loss", t.Exception!.GetBaseException());
+        if (!Disk.PowerLost && rt.Stage != NodeStage.Unknown) LastConfig = rt.Config?.Digest;
+        return !Disk.PowerLost;
+    }
+
+    /// <summary>
+    /// Runs the node until <paramref name="done"/>: advances the virtual clock by 100 ms whenever the runtime waits on
+    /// a timer, otherwise lets it run. False when the power was lost. A runtime that neither finishes nor waits on the
+    /// clock for 20 s of real time is stuck: a liveness failure.
+    /// </summary>
+    public async Task<bool> DriveAsync(Func<bool> done, string what)
+    {
+        var start = Environment.TickCount64;
+        var virtualStart = Clock.GetUtcNow();
+        var idle = 0;
+        while (!done())
+        {
+            Drain();
+            if (Disk.PowerLost) return false;
+            if (Clock.ArmedTimers > 0)
+            {
+                Clock.Advance(Tick);
+                idle = 0;
+                if (Clock.GetUtcNow() - virtualStart > TimeSpan.FromHours(2))
+                    throw new SimulationException($"{what}: still not done after 2 virtual hours (stage {Runtime.Stage})");
+                await Task.Yield();
+                continue;
+            }
+            if (++idle < 64) await Task.Yield();
+            else await Task.Delay(1);
+            if (Environment.TickCount64 - start > 20_000)
+                throw new SimulationException($"{what}: stuck for 20 s of real time (stage {Runtime.Stage}, lock {Runtime.Controller.Lock.Holder})\n"
+                    + string.Join("\n", Runtime.Kernel.Ring.Tail(15)));
+        }
+        Drain();
+        return !Disk.PowerLost;
+    }
+
+    /// <summary>Waits until no sequence holds the lock and the stage is settled (and changed, if a change is expected).</summary>
+    public async Task<bool> SettleAsync(int stageChangesBefore, bool expectChange, string what)
+    {
+        var ok = await DriveAsync(() => Runtime.Controller.Lock.Holder is null
+                                        && Runtime.Stage is NodeStage.Running or NodeStage.Maintenance or NodeStage.Unknown
+                                        // a reboot stops the system before it leaves the Running stage: wait for the new boot
+                                        && (Runtime.Stage != NodeStage.Running || Runtime.Booted is not null)
+                                        && (!expectChange || StageChanges > stageChangesBefore), what);
+        if (ok && Runtime.Stage != NodeStage.Unknown) LastConfig = Runtime.Config?.Digest;
+        return ok;
+    }
+
+    /// <summary>Collects acknowledged events (called from the driver loop and after every step).</summary>
+    public void Drain()
+    {
+        if (_events is null) return;
+        while (_events.TryRead(out var e))
+        {
+            Acked[e.Sequence] = EventCodec.Encode(e);
+            if (e.PayloadCase == NodeEvent.PayloadOneofCase.ImageWrittenToSlot)
+                ImageDigests[e.ImageWrittenToSlot.ImageRef] = e.ImageWrittenToSlot.Digest;
+        }
+        if (!_durable && Runtime.Journal.Log is { } log && Acked.Count > 0 && log.LastSequence >= Acked.Keys.Max()) _durable = true;
+    }
+
+    /// <summary>
+    /// The power fails now: the crash model decides the fate of every unflushed write. The old runtime is abandoned;
+    /// the returned disk is what the next power-on sees.
+    /// </summary>
+    public string PowerLoss(ulong seed, CrashModel model)
+    {
+        Drain();
+        Clock = new VirtualTimeProvider(Clock.GetUtcNow());
+        _events = null;
+        // A node forked over an already crashed image (exhaustive mode) has nothing at risk: keep its disk, skip the copy.
+        if (!Disk.PowerLost && Disk.WriteCount == 0) return "disk already crashed";
+        var crashed = Disk.Crash(seed, model);
+        Disk = new PowerLossSimulator(crashed);
+        return crashed.ToString();
+    }
+
+    /// <summary>After recovery was checked, the recovered log becomes the reference history.</summary>
+    public void ResetReference(IEnumerable<KeyValuePair<ulong, byte[]>> recovered, bool durable)
+    {
+        Acked.Clear();
+        foreach (var (k, v) in recovered) Acked[k] = v;
+        _durable = durable;
+    }
+}
+
+/// <summary>The simulation itself could not go on (stuck runtime, unexpected exception); carries the seed in its message upstream.</summary>
+public sealed class SimulationException(string message, Exception? inner = null) : Exception(message, inner);

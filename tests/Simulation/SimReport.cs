@@ -1,0 +1,75 @@
+using System.Text;
+
+namespace Talos.Simulation.Tests;
+
+/// <summary>One operation of the random operator (or of an exhaustive scenario).</summary>
+public sealed record SimOp(string Kind, string Detail, string? Image = null, string? NewConfig = null, bool WipesConfig = false)
+{
+    /// <summary>True when the operation ran to its end without a power loss.</summary>
+    public bool Completed { get; set; }
+
+    public override string ToString() => $"{Kind}({Detail})";
+}
+
+/// <summary>
+/// What a simulation run covered: cycles, crash states explored, invariant checks by number, and for every injected
+/// crash the operation, the sequence/phase/tasks that were open when the power failed, and the steps that led there.
+/// </summary>
+public sealed class SimReport
+{
+    private readonly long[] _checks = new long[8];
+    private readonly long _startTicks = Environment.TickCount64;
+
+    public long Cycles { get; private set; }
+    public long Crashes { get; private set; }
+    public long CrashStates { get; private set; }
+    public long Refusals { get; private set; }
+    public long Seeds { get; set; }
+
+    /// <summary>"operation → sequence/phase/open tasks" → number of crashes injected there.</summary>
+    public SortedDictionary<string, int> Coverage { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The steps of every sequence in which a crash was injected (first 2000 kept).</summary>
+    public List<string> CrashedSequences { get; } = new();
+
+    public void Checked(int invariant) => _checks[invariant]++;
+    public long ChecksOf(int invariant) => _checks[invariant];
+    public long TotalChecks => _checks.Sum();
+    public void Cycle() => Cycles++;
+    public void Refused() => Refusals++;
+
+    public void Crash(string where, string steps)
+    {
+        Crashes++;
+        CrashStates++;
+        Coverage[where] = Coverage.GetValueOrDefault(where) + 1;
+        if (CrashedSequences.Count < 2000) CrashedSequences.Add(steps);
+    }
+
+    /// <summary>A crash state explored without a new injected crash (an exhaustive variant of the same crash point).</summary>
+    public void ExtraCrashState() => CrashStates++;
+
+    public double Minutes => Math.Max(1e-9, (Environment.TickCount64 - _startTicks) / 60_000.0);
+
+    public string Summary(string title)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine($"== {title}");
+        sb.AppendLine($"seeds {Seeds}, cycles {Cycles}, crashes injected {Crashes}, crash states explored {CrashStates}, refusals {Refusals}");
+        sb.AppendLine($"invariant checks {TotalChecks}: " + string.Join(", ", Enumerable.Range(1, 7).Select(i => $"#{i}={_checks[i]}")));
+        sb.AppendLine($"wall {Minutes * 60:0.0}s, cycles/min {Cycles / Minutes:0}, crash-recovery cycles/min {CrashStates / Minutes:0}");
+        sb.AppendLine($"coverage ({Coverage.Count} distinct crash windows):");
+        foreach (var (k, v) in Coverage) sb.AppendLine($"  {v,6}  {k}");
+        return sb.ToString();
+    }
+
+    /// <summary>Writes the summary and every crashed sequence to <c>sim-reports/&lt;name&gt;.txt</c> under the test output dir.</summary>
+    public string WriteFile(string name, string title)
+    {
+        var dir = Path.Combine(AppContext.BaseDirectory, "sim-reports");
+        Directory.CreateDirectory(dir);
+        var path = Path.Combine(dir, name + ".txt");
+        File.WriteAllText(path, Summary(title) + "\ncrashed sequences:\n" + string.Join("\n", CrashedSequences) + "\n");
+        return path;
+    }
+}
