@@ -53,10 +53,25 @@ public sealed partial class NodeRuntime
             return BootResult.Settled;
         }
         if (Disk.RepairIfNeeded()) Kernel.Kern("warning", "GPT: one copy of the partition table was damaged and has been repaired");
-        await AttachMetaAsync(ct);
-        var recovered = await RecoverInterruptedAsync(ct);
-        if (recovered != BootResult.Settled) return recovered;
-        return await BootLoaderAsync(ct);
+        try
+        {
+            await AttachMetaAsync(ct);
+            var recovered = await RecoverInterruptedAsync(ct);
+            if (recovered != BootResult.Settled) return recovered;
+            return await BootLoaderAsync(ct);
+        }
+        catch (Core.Errors.TalosException e) when (e is Partitions.Gpt.GptNotFoundException or Partitions.Gpt.GptCorruptException
+                                                       or Partitions.Layout.PartitionNotFoundException)
+        {
+            // The partition table went away under us (a power loss while an install rewrote it): like a blank disk,
+            // the node boots the maintenance image and a new install lays the disk out again.
+            Kernel.Kern("err", $"[firmware] the partition table is unusable ({e.Message}): booting the maintenance image");
+            StopVolatile();
+            Journal.Reset();
+            await Journal.AppendAsync("", "", x => x.MaintenanceEntered = new MaintenanceEntered { Reason = "partition table unusable: " + e.Message }, ct);
+            SetStage(NodeStage.Maintenance);
+            return BootResult.Settled;
+        }
     }
 
     private async Task AttachMetaAsync(CancellationToken ct)
