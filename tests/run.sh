@@ -44,7 +44,7 @@ rc=0
 for proj in $(ls tests/*/*.csproj | sort); do
   grep -q '<IsTestProject>true</IsTestProject>' "$proj" || continue
   # A project may list test filters (one per line) in run-filters: each runs in its own test host. The simulation
-  # uses this: its random and exhaustive runs crash a shared host when run one after the other (issue #11 notes).
+  # uses this: two simulation runs in one test host crashed it (cause not found yet, issue #11 notes).
   filters=("")
   if [[ -f "$(dirname "$proj")/run-filters" ]]; then mapfile -t filters < "$(dirname "$proj")/run-filters"; fi
   for f in "${filters[@]}"; do
