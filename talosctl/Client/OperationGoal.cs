@@ -85,6 +85,8 @@ public abstract class OperationGoal
             {
                 NodeEvent.PayloadOneofCase.MaintenanceEntered => $"reset done: {_wiped}; node is in maintenance mode",
                 NodeEvent.PayloadOneofCase.BootConfirmed => $"reset done: {_wiped}; node booted slot {NodeEventText.Slot(n.BootConfirmed.Slot)}",
+                // A reset reboots into the confirmed slot: a normal boot (no trial, so no BootConfirmed follows).
+                NodeEvent.PayloadOneofCase.Booted => $"reset done: {_wiped}; node booted slot {NodeEventText.Slot(n.Booted.Slot)}",
                 _ => null,
             };
         }
