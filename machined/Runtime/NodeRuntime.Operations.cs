@@ -80,7 +80,8 @@ public sealed partial class NodeRuntime
         _ = Task.Run(async () =>
         {
             try { await Task.Delay(timeout, _o.Time); } catch (OperationCanceledException) { return; }
-            if (Config is null || Config.Digest != tried.Digest || Stage != NodeStage.Running) return;
+            // Only the try config that is still active, in memory and in the log's fold, is reverted.
+            if (Config is null || Config.Digest != tried.Digest || State.ConfigDigest != tried.Digest || Stage != NodeStage.Running) return;
             var stored = StateStore.Get(ConfigDocs.Active);
             if (stored is null) return;
             var previous = MachineConfig.Parse(Encoding.UTF8.GetString(stored));

@@ -39,9 +39,12 @@ internal sealed partial class NodeTasks
         Add("restorePreviousConfig", async (c, ct) =>
         {
             var stored = _node.StateStore.Get(ConfigDocs.Active);
-            if (stored is null || _node.Config is null) return TaskOutcome.Continue;
+            if (stored is null) return TaskOutcome.Continue;
             var previous = MachineConfig.Parse(System.Text.Encoding.UTF8.GetString(stored));
-            var reverted = _node.Config.Digest;
+            // What is reverted is the try config the log made active (after a power loss the in-memory config is
+            // already the stored one); nothing to revert when the log's active config is the stored one.
+            var reverted = _node.State.ConfigDigest;
+            if (reverted.Length == 0 || reverted == previous.Digest) return TaskOutcome.Continue;
             _node.ActivateConfig(previous, stored);
             await _node.Journal.AppendAsync(c.ActorId, c.SequenceId, e => e.ConfigTryReverted = new ConfigTryReverted
             {
