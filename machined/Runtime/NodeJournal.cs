@@ -101,6 +101,22 @@ public sealed class NodeJournal : INodeEventSink
         return e;
     }
 
+    /// <summary>
+    /// Appends one event only if <paramref name="condition"/> holds for the state at the moment of the append (checked
+    /// under the journal's lock, so no other event can slip in between). Returns whether it was appended.
+    /// </summary>
+    public async ValueTask<bool> AppendIfAsync(Func<NodeState, bool> condition, string actorId, string sequenceId, Action<NodeEvent> set, CancellationToken ct = default)
+    {
+        await _gate.WaitAsync(ct);
+        try
+        {
+            if (!condition(State)) return false;
+            await AppendLockedAsync([NodeEvents.Create(0, _time, actorId, sequenceId, set)], ct);
+            return true;
+        }
+        finally { _gate.Release(); }
+    }
+
     /// <summary>Appends events, renumbering them in order (callers may race for numbers; the journal decides).</summary>
     public async ValueTask<ulong> AppendAsync(IReadOnlyList<NodeEvent> events, CancellationToken ct)
     {

@@ -85,11 +85,12 @@ public sealed partial class NodeRuntime
             var stored = StateStore.Get(ConfigDocs.Active);
             if (stored is null) return;
             var previous = MachineConfig.Parse(Encoding.UTF8.GetString(stored));
-            ActivateConfig(previous, stored);
-            await Journal.AppendAsync("", "", e => e.ConfigTryReverted = new ConfigTryReverted
+            var appended = await Journal.AppendIfAsync(st => st.ConfigDigest == tried.Digest, "", "", e => e.ConfigTryReverted = new ConfigTryReverted
             {
                 RevertedDigest = tried.Digest, RestoredDigest = previous.Digest, Reason = $"try mode timed out after {timeout.TotalSeconds:0.#}s",
             });
+            if (!appended) return;   // another config was applied meanwhile: it wins
+            ActivateConfig(previous, stored);
             Kernel.Talos($"try-mode config reverted after {timeout.TotalSeconds:0.#}s");
         });
     }

@@ -45,11 +45,11 @@ internal sealed partial class NodeTasks
             // already the stored one); nothing to revert when the log's active config is the stored one.
             var reverted = _node.State.ConfigDigest;
             if (reverted.Length == 0 || reverted == previous.Digest) return TaskOutcome.Continue;
-            _node.ActivateConfig(previous, stored);
-            await _node.Journal.AppendAsync(c.ActorId, c.SequenceId, e => e.ConfigTryReverted = new ConfigTryReverted
+            var appended = await _node.Journal.AppendIfAsync(st => st.ConfigDigest == reverted, c.ActorId, c.SequenceId, e => e.ConfigTryReverted = new ConfigTryReverted
             {
-                RevertedDigest = reverted, RestoredDigest = previous.Digest, Reason = "try mode timed out",
+                RevertedDigest = reverted, RestoredDigest = previous.Digest, Reason = "try mode interrupted; the stored config is active again",
             }, ct);
+            if (appended) _node.ActivateConfig(previous, stored);
             return TaskOutcome.Continue;
         });
         Add("applyConfigLive", (c, _) =>
