@@ -47,5 +47,5 @@ talosctl -n "$NODE" reset --preserve --reboot --wait
 echo "==> the history, from the node's META log"
 # events follows the stream like upstream's; stop it after a few seconds
 timeout 10 dotnet talosctl/bin/Release/net10.0/talosctl.dll -n "$NODE" events --tail 25 || true
-timeout 10 dotnet talosctl/bin/Release/net10.0/talosctl.dll -n "$NODE" dmesg --tail 10 || true
+timeout 10 dotnet talosctl/bin/Release/net10.0/talosctl.dll -n "$NODE" dmesg | tail -n 10 || true
 echo "==> done"
