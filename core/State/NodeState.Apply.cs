@@ -77,6 +77,10 @@ public sealed partial record NodeState
         },
         NodeEvent.PayloadOneofCase.MetaKeySet => OnMetaKeySet(e),
         NodeEvent.PayloadOneofCase.MetaKeyDeleted => this with { Meta = Meta.Remove(e.MetaKeyDeleted.Key) },
+        NodeEvent.PayloadOneofCase.RecordsDropped => this with
+        {
+            LastError = $"META records {e.RecordsDropped.FromSequence}..{e.RecordsDropped.ToSequence} dropped before the fleet store acknowledged them: {e.RecordsDropped.Reason}",
+        },
         _ => WithAnomaly(e.Sequence, $"event {e.Sequence} has no known payload"),
     };
 

@@ -76,7 +76,7 @@ public sealed partial class NodeRuntime
 
     private async Task AttachMetaAsync(CancellationToken ct)
     {
-        _meta = Disk.OpenMeta(_o.Guids.Next(), _o.Time, RepairEvent);
+        _meta = Disk.OpenMeta(_o.Guids.Next(), _o.Time, RepairEvent, DropEvent);
         if (_meta.Recovery.BytesDiscarded > 0)
             Kernel.Kern("warning", $"[talos] META: {_meta.Recovery.Detail} ({_meta.Recovery.BytesDiscarded} bytes discarded)");
         await Journal.AttachAsync(_meta, ct);
@@ -89,6 +89,18 @@ public sealed partial class NodeRuntime
             LastGoodSequence = r.LastValidSequence,
             RecordsDropped = 0,
             Reason = $"{r.Reason}: {r.Detail} ({r.BytesDiscarded} bytes discarded)",
+        });
+        return new LogEntry(EventCodec.TypeCode(e), EventCodec.Encode(e));
+    }
+
+    private LogEntry DropEvent(Partitions.Meta.DropReport d)
+    {
+        var e = NodeEvents.Create(d.EventSequence, _o.Time, "", "", x => x.RecordsDropped = new RecordsDropped
+        {
+            FromSequence = d.FromSequence,
+            ToSequence = d.ToSequence,
+            LastDroppedHash = Convert.ToHexStringLower(d.LastDroppedHash),
+            Reason = "forced checkpoint: the unmirrored records did not fit in half a region",
         });
         return new LogEntry(EventCodec.TypeCode(e), EventCodec.Encode(e));
     }

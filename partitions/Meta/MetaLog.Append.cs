@@ -183,13 +183,19 @@ public sealed partial class MetaLog
         {
             if (batch[0].Entries.Count == 0)
             {
-                WriteCheckpoint(batch[0].Bytes < 0 || _opt.ForceDropUnmirrored);
+                var dropped = WriteCheckpoint(batch[0].Bytes < 0 || _opt.ForceDropUnmirrored);
+                if (DropEvent(dropped) is { } record) WriteRecords([record]);
                 batch[0].Done.SetResult(0);
                 return;
             }
             long bytes = 0;
             foreach (var p in batch) bytes += p.Bytes;
-            EnsureRoom(AlignUp(bytes));
+            if (DropEvent(EnsureRoom(AlignUp(bytes))) is { } drop)
+            {
+                // The drop is recorded before the batch that caused it, in the same write and flush.
+                batch.Insert(0, drop);
+                EnsureRoom(AlignUp(bytes + drop.Bytes));
+            }
             WriteRecords(batch);
         }
         catch (MetaLogFullException full)
@@ -209,14 +215,24 @@ public sealed partial class MetaLog
         }
     }
 
-    private void EnsureRoom(long padded)
+    // Checkpoints when the batch would pass the threshold; returns what a forced checkpoint dropped, if anything.
+    private DropReport? EnsureRoom(long padded)
     {
         var limit = (long)(_sb.RegionLength * _opt.CheckpointThreshold);
-        if (_writePos + padded <= limit) return;
-        if (_opt.SnapshotFolder is not null) WriteCheckpoint(_opt.ForceDropUnmirrored);
+        if (_writePos + padded <= limit) return null;
+        var dropped = _opt.SnapshotFolder is not null ? WriteCheckpoint(_opt.ForceDropUnmirrored) : null;
         if (_writePos + padded > _sb.RegionLength)
             throw new MetaLogFullException(_writePos + padded, _sb.RegionLength, _mirrored,
                 _opt.SnapshotFolder is null ? "no SnapshotFolder is configured, so the log cannot checkpoint" : "the batch does not fit after a checkpoint");
+        return dropped;
+    }
+
+    // The record of a forced drop as a batch member nobody awaits (its sequence is the drop report's EventSequence).
+    private Pending? DropEvent(DropReport? dropped)
+    {
+        if (dropped is null || _opt.DropEventFactory is not { } factory) return null;
+        var entry = factory(dropped);
+        return new Pending([entry], RecordFrame.Overhead + entry.Payload.Length);
     }
 
     private void WriteRecords(List<Pending> batch)

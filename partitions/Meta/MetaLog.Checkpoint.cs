@@ -6,7 +6,8 @@ public sealed partial class MetaLog
     //   1. the whole inactive region: new checkpoint block + carried-over frames + zeros;
     //   2. superblock copy (gen % 2), then the other copy.
     // A crash before step 2 completes for one copy leaves the old superblock pointing at the untouched old region.
-    private void WriteCheckpoint(bool forceDrop)
+    // Returns what was dropped when forceDrop had to drop unmirrored records, else null.
+    private DropReport? WriteCheckpoint(bool forceDrop)
     {
         var folder = _opt.SnapshotFolder ?? throw new InvalidOperationException("no SnapshotFolder configured");
         var view = Snapshot();
@@ -55,6 +56,9 @@ public sealed partial class MetaLog
             _firstSeq = header.FirstSequence;
             _writePos = AlignUp(pos);
         }
+        return keepFrom > firstUnmirrored
+            ? new DropReport(header.DroppedFrom, header.DroppedTo, header.DroppedHash.ToArray(), header.FirstSequence + (ulong)(view.Count - keepFrom))
+            : null;
     }
 
     private CheckpointHeader BuildHeader(View view, CheckpointHeader previous, ulong lastSeq, byte[] snapshot, int firstUnmirrored, int keepFrom)

@@ -34,6 +34,12 @@ public sealed class MetaLogOptions
     /// </summary>
     public bool ForceDropUnmirrored { get; init; }
 
+    /// <summary>
+    /// Builds the event that records a forced drop of unmirrored records, so that the drop is part of the history
+    /// (not only of the checkpoint header). It is written right after the checkpoint, before anything else.
+    /// </summary>
+    public Func<DropReport, LogEntry>? DropEventFactory { get; init; }
+
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> for a value outside its documented range.</summary>
     public void Validate()
     {

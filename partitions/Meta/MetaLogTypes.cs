@@ -53,3 +53,10 @@ public enum TruncationReason
     /// <summary>Non-zero bytes after the last record that are not a frame.</summary>
     TrailingData,
 }
+
+/// <summary>What a forced checkpoint dropped before the fleet store acknowledged it (see specs/meta-log.md §5).</summary>
+/// <param name="FromSequence">First dropped record.</param>
+/// <param name="ToSequence">Last dropped record.</param>
+/// <param name="LastDroppedHash">SHA-256 of the last dropped record's frame: the chain across the gap still verifies.</param>
+/// <param name="EventSequence">The sequence number the event recording this drop will get (the next record's).</param>
+public sealed record DropReport(ulong FromSequence, ulong ToSequence, byte[] LastDroppedHash, ulong EventSequence);

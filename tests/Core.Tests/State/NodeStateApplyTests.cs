@@ -132,6 +132,16 @@ public sealed class CheckpointAndFactoryTests
     }
 
     [Fact]
+    public void A_forced_drop_of_unmirrored_records_is_reported_in_last_error_without_an_anomaly()
+    {
+        var ev = new Ev();
+        var s = NodeState.Apply(NodeState.Replay([]), ev.Make(e => e.RecordsDropped = new RecordsDropped { FromSequence = 3, ToSequence = 9, Reason = "forced checkpoint" }));
+        Assert.Equal("META records 3..9 dropped before the fleet store acknowledged them: forced checkpoint", s.LastError);
+        Assert.Empty(s.Anomalies);
+        Assert.Equal(1ul, s.LastSequence);
+    }
+
+    [Fact]
     public void Checkpoint_with_a_wrong_hash_is_an_anomaly_and_a_right_one_is_not()
     {
         var ev = new Ev();

@@ -60,7 +60,8 @@ internal static class EventGen
         Small.Select(n => New(e => e.MirrorAcknowledged = new MirrorAcknowledged { UpToSequence = n })),
         Gen.Elements(6u, 7u, 0x0cu, 300u).Zip(Gen.Elements("A", "B", "")).Select(t =>
             New(e => e.MetaKeySet = new MetaKeySet { Key = t.Item1, Value = ByteString.CopyFromUtf8(t.Item2) })),
-        Gen.Elements(6u, 7u).Select(k => New(e => e.MetaKeyDeleted = new MetaKeyDeleted { Key = k })));
+        Gen.Elements(6u, 7u).Select(k => New(e => e.MetaKeyDeleted = new MetaKeyDeleted { Key = k })),
+        Small.Select(n => New(e => e.RecordsDropped = new RecordsDropped { FromSequence = 1, ToSequence = n, Reason = "forced" })));
 
     /// <summary>A log: payloads with envelopes numbered 1..n (1 in 20 events repeats a number), ids from a small set.</summary>
     public static Gen<NodeEvent[]> Logs(int maxLength = 60) =>

@@ -85,6 +85,62 @@ public class MetaLogCheckpointTests
     }
 
     [Fact]
+    public async Task A_forced_drop_is_recorded_as_an_event_right_after_the_checkpoint()
+    {
+        var dev = new MemoryBlockDevice(64 * 1024);
+        var reports = new List<DropReport>();
+        var options = new MetaLogOptions
+        {
+            NodeId = Node, SnapshotFolder = Fold, RepairEventFactory = RepairEvent, ForceDropUnmirrored = true,
+            DropEventFactory = d => { reports.Add(d); return new LogEntry(DropType, System.Text.Encoding.UTF8.GetBytes($"dropped {d.FromSequence}..{d.ToSequence}")); },
+        };
+        var appended = new List<ulong>();
+        using (var log = Open(dev, options))
+        {
+            for (var i = 0; i < 400; i++) appended.AddRange(await log.AppendAsync([Entry(i, 100)]));
+        }
+        Assert.NotEmpty(reports);
+        using var again = Open(dev, Options(force: true));
+        var records = again.ReadFrom(again.FirstSequence).ToList();
+        var cp = again.Checkpoint;
+        var last = reports[^1];
+        Assert.Equal((cp.DroppedFrom, cp.DroppedTo), (last.FromSequence, last.ToSequence));
+        Assert.Equal(cp.DroppedHash, last.LastDroppedHash);
+        // The event is the first record after the checkpoint's carried-over ones, at the sequence the report named,
+        // and the callers' records keep gap-free sequences around it.
+        var drop = Assert.Single(records, r => r.EventType == DropType && r.Sequence == last.EventSequence);
+        Assert.Equal($"dropped {last.FromSequence}..{last.ToSequence}", System.Text.Encoding.UTF8.GetString(drop.Payload.Span));
+        Assert.DoesNotContain(last.EventSequence, appended);
+        Assert.Equal(400 + reports.Count, (int)again.LastSequence);
+        AssertChain(records);
+    }
+
+    [Fact]
+    public async Task An_explicit_forced_checkpoint_records_its_drop_and_an_unforced_one_records_nothing()
+    {
+        var dev = new MemoryBlockDevice(64 * 1024);
+        var reports = new List<DropReport>();
+        var options = new MetaLogOptions
+        {
+            NodeId = Node, SnapshotFolder = Fold, RepairEventFactory = RepairEvent,
+            DropEventFactory = d => { reports.Add(d); return new LogEntry(DropType, new byte[] { 1 }); },
+        };
+        using var log = Open(dev, options);
+        // One batch each (a lone append pads to a sector, so single appends would pass the threshold first).
+        await log.AppendAsync([.. Enumerable.Range(0, 40).Select(i => Entry(i, 100))]);
+        await log.CheckpointAsync();
+        Assert.Empty(reports);   // nothing had to be dropped: the unmirrored records fit
+        await log.AppendAsync([.. Enumerable.Range(0, 70).Select(i => Entry(i, 100))]);
+        var before = log.LastSequence;
+        await log.CheckpointAsync(forceDropUnmirrored: true);
+        var d = Assert.Single(reports);
+        Assert.Equal(before + 1, d.EventSequence);
+        Assert.Equal(before + 1, log.LastSequence);
+        Assert.Equal(DropType, log.ReadFrom(before + 1).Single().EventType);
+        Assert.Equal(d.ToSequence + 1, log.FirstSequence);
+    }
+
+    [Fact]
     public async Task Explicit_checkpoint_persists_the_mirrored_sequence_and_needs_a_folder()
     {
         var dev = new MemoryBlockDevice(64 * 1024);

@@ -16,6 +16,7 @@ internal sealed class SteppingTime(DateTimeOffset start) : TimeProvider
 internal static class MetaTestKit
 {
     public const ushort RepairType = 0xFFF0;
+    public const ushort DropType = 0xFFF1;
     public static readonly Guid Node = Guid.Parse("0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0");
 
     /// <summary>Trivial fold: snapshot = u64 record count + u64 last sequence + a running SHA-256 over (type, payload).</summary>
