@@ -118,16 +118,27 @@ public sealed class MetaGroupCommitBenchmark : IBenchmark
         using var dev = FileBlockDevice.Create(MetaBench.FreshPath(workDir, "meta-group.img"), 8 << 20);
         using var log = MetaBench.OpenLog(dev);
         await MetaBench.SingleAsync(log, 200);
-        var (single, _) = await MetaBench.SingleAsync(log, 1000);
-        const int appenders = 16, each = 500;
-        var flushes = dev.FlushCount;
-        var sw = Stopwatch.StartNew();
-        await Task.WhenAll(Enumerable.Range(0, appenders).Select(a => Task.Run(async () =>
+        // fdatasync on this shared VM drifts within seconds, so one appender and 16 alternate in five rounds and each
+        // side's rate is its total count over its total time (a single pair of runs swung 4.2-5.5x).
+        const int appenders = 16, each = 200, rounds = 5, singles = 600;
+        double tSingle = 0, tGroup = 0;
+        long groupFlushes = 0;
+        for (var round = 0; round < rounds; round++)
         {
-            for (var i = 0; i < each; i++) await log.AppendAsync([MetaBench.Event(a * each + i)]);
-        }, ct)));
-        var rate = appenders * each / sw.Elapsed.TotalSeconds;
-        var perFlush = appenders * each / (double)(dev.FlushCount - flushes);
+            var (one, _) = await MetaBench.SingleAsync(log, singles);
+            tSingle += singles / one;
+            var flushes = dev.FlushCount;
+            var sw = Stopwatch.StartNew();
+            await Task.WhenAll(Enumerable.Range(0, appenders).Select(a => Task.Run(async () =>
+            {
+                for (var i = 0; i < each; i++) await log.AppendAsync([MetaBench.Event(a * each + i)]);
+            }, ct)));
+            tGroup += sw.Elapsed.TotalSeconds;
+            groupFlushes += dev.FlushCount - flushes;
+        }
+        var single = rounds * singles / tSingle;
+        var rate = rounds * appenders * each / tGroup;
+        var perFlush = rounds * appenders * each / (double)groupFlushes;
         File.Delete(dev.Path);
         return [new($"META group commit, 16 appenders ({perFlush:F1} appends per flush)", $"{rate:F0} appends/s", $"1 appender {single:F0}/s", rate / single, "≥ 5×", rate / single >= 5)];
     }
@@ -149,7 +160,7 @@ public sealed class MetaReplayBenchmark : IBenchmark
             for (var i = 0; i < records / batch; i++) await log.AppendAsync(entries, ct);
         }
         using var image = FileBlockDevice.Open(path);
-        double best = double.MaxValue, bestRaw = double.MaxValue, bestOpen = double.MaxValue;
+        double best = double.MaxValue, bestRaw = double.MaxValue, bestOpen = double.MaxValue, bestFloor = double.MaxValue;
         long used = 0, folded = 0;
         for (var round = 0; round < 3; round++)
         {
@@ -164,13 +175,45 @@ public sealed class MetaReplayBenchmark : IBenchmark
             }
             best = Math.Min(best, sw.Elapsed.TotalSeconds);
             bestRaw = Math.Min(bestRaw, RawReadCrc(image, used));
+            bestFloor = Math.Min(bestFloor, RawReadCrcSha(image, used));
         }
         File.Delete(path);
         if (folded != records) throw new InvalidOperationException($"replay folded {folded} records, expected {records}");
         return
         [
             new($"META replay of 1,000,000 records ({used / 1e6:F0} MB, verify CRC + SHA-256 chain + fold)", $"{best * 1000:F0} ms (open+verify {bestOpen * 1000:F0} ms)", $"read + CRC-32C {bestRaw * 1000:F0} ms", bestRaw / best, "≤ 1 s and ≥ 0.5×", best <= 1.0 && bestRaw / best >= 0.5),
+            // The chain is part of the format (one SHA-256 per record), so the least any replay can do is read + CRC +
+            // one SHA-256 per frame on every core: this row shows how close the log is to that floor (no goal of its own).
+            new("META replay vs its own floor (read + CRC-32C + SHA-256 of every frame, all cores, no framing)", $"{best * 1000:F0} ms", $"floor {bestFloor * 1000:F0} ms", bestFloor / best, "(context)", bestFloor / best >= 0.5),
         ];
+    }
+
+    // Reads the used bytes in one go, walks the frames by their length field, CRCs each and hashes each with the
+    // one-shot SHA-256 in parallel chunks: the work the format requires, without any of the log's bookkeeping.
+    private static double RawReadCrcSha(FileBlockDevice dev, long bytes)
+    {
+        var sw = Stopwatch.StartNew();
+        var buf = new byte[(bytes + (1 << 20) + 511) / 512 * 512];   // the records start within the first MiB
+        dev.Read(0, buf);
+        var first = 0;
+        while (first < 1 << 20 && !RecordFrame.HasMagic(buf.AsSpan(first))) first += 512;
+        var offsets = new List<int>(1 << 20);
+        var crcOk = 0;
+        for (var pos = first; pos + RecordFrame.Overhead <= buf.Length && RecordFrame.HasMagic(buf.AsSpan(pos));)
+        {
+            var len = RecordFrame.Length(buf.AsSpan(pos));
+            if (Crc32C.Compute(buf.AsSpan(pos, len - 4)) == System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(buf.AsSpan(pos + len - 4))) crcOk++;
+            offsets.Add(pos);
+            pos += len;
+        }
+        var hashes = new byte[offsets.Count * 32];
+        Parallel.For(0, (offsets.Count + 4095) / 4096, c =>
+        {
+            for (var i = c * 4096; i < Math.Min(offsets.Count, (c + 1) * 4096); i++)
+                System.Security.Cryptography.SHA256.HashData(buf.AsSpan(offsets[i], RecordFrame.Length(buf.AsSpan(offsets[i]))), hashes.AsSpan(i * 32, 32));
+        });
+        if (offsets.Count < 1_000_000 || crcOk != offsets.Count) throw new InvalidOperationException($"floor walked {offsets.Count} frames, {crcOk} CRCs good");
+        return sw.Elapsed.TotalSeconds;
     }
 
     private static double RawReadCrc(FileBlockDevice dev, long bytes)
