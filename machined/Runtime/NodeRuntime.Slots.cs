@@ -76,9 +76,24 @@ public sealed partial class NodeRuntime
             throw new RollbackRefusedException($"slot {to} does not match its recorded digest (measured {Hex(m) ?? m.State + ": " + m.Reason}, recorded {target.Digest}): refusing to boot it");
         if (!force && !target.Successful)
             throw new RollbackRefusedException($"slot {to} ({target.Version}) was never confirmed healthy; use --force to roll back to it anyway");
-        if (!force && !System.Text.RegularExpressions.Regex.IsMatch(target.Version, @"^v\d+\.\d+\.\d+"))
-            throw new RollbackRefusedException($"slot {to} holds version \"{target.Version}\", which cannot be checked to read the current config (v1alpha1); use --force");
+        if (!force) CheckReadsCurrentConfig(to, target.Version, m.Header?.ConfigFeatures);
         return (from, to);
+    }
+
+    // Issue #9088: the older image must be able to read the config in STATE. An image that declares the config
+    // features it reads is checked against what the current config uses; one that declares nothing can only be
+    // checked by its version format.
+    private void CheckReadsCurrentConfig(Slot to, string version, IReadOnlyList<string>? declared)
+    {
+        if (declared is not null)
+        {
+            var missing = Config is { } c ? Talos.Core.Config.ConfigFeatures.Missing(c, declared) : [];
+            if (missing.Count > 0)
+                throw new RollbackRefusedException($"slot {to} ({version}) cannot read the current machine config: it does not know {string.Join(", ", missing)}; use --force to roll back anyway");
+            return;
+        }
+        if (!System.Text.RegularExpressions.Regex.IsMatch(version, @"^v\d+\.\d+\.\d+"))
+            throw new RollbackRefusedException($"slot {to} holds version \"{version}\", which cannot be checked to read the current config (v1alpha1); use --force");
     }
 
     private async Task<IImageSource> SourceForAsync(ImageReference reference, CancellationToken ct)

@@ -55,7 +55,8 @@ public sealed record InstallerImage(ImageReference Reference, string ManifestDig
         displayReference ?? Reference.ToString(), Config.Version, Config.Architecture, Config.ServiceProfile,
         OciDigest.ToSha256(ManifestDigest),
         new SlotPart(() => store.OpenBlobAsync(Reference, Kernel, CancellationToken.None).GetAwaiter().GetResult(), Kernel.Size, OciDigest.ToSha256(Kernel.Digest)),
-        new SlotPart(() => store.OpenBlobAsync(Reference, Initramfs, CancellationToken.None).GetAwaiter().GetResult(), Initramfs.Size, OciDigest.ToSha256(Initramfs.Digest)));
+        new SlotPart(() => store.OpenBlobAsync(Reference, Initramfs, CancellationToken.None).GetAwaiter().GetResult(), Initramfs.Size, OciDigest.ToSha256(Initramfs.Digest)),
+        Config.ConfigFeatures);
 
     private static OciDescriptor Single(OciManifest m, string mediaType, string what)
     {

@@ -12,7 +12,7 @@ namespace Talos.Upgrade.Slots;
 /// <code>
 /// offset  size  field
 /// 0x000   8     magic "TALOSSLT"
-/// 0x008   2     format version (1)
+/// 0x008   2     format version (1, or 2 when config features are declared)
 /// 0x00A   1     slot label ('A' 0x41 or 'B' 0x42)
 /// 0x00B   1     reserved, zero
 /// 0x00C   4     header size (4096)
@@ -21,7 +21,8 @@ namespace Talos.Upgrade.Slots;
 /// 0x070   32    image manifest digest (SHA-256, raw)
 /// 0x090   2+510 image reference        0x290  2+62  version
 /// 0x2D0   2+30  architecture           0x2F0  2+62  service profile
-/// 0x330   3248  reserved, zero
+/// 0x330   2+254 config features, comma-separated (version 2 only; reserved and zero in version 1)
+/// 0x430   2992  reserved, zero
 /// 0xFE0   32    header checksum: SHA-256 of bytes [0x000, 0xFE0)
 /// </code>
 /// The checksum doubles as the slot's content digest: it commits to the payload digests, and a measurement
@@ -39,13 +40,17 @@ public sealed record SlotHeader(
     string ImageReference,
     string Version,
     string Architecture,
-    string ServiceProfile)
+    string ServiceProfile,
+    IReadOnlyList<string>? ConfigFeatures = null)
 {
     /// <summary>Size of the header block; the payload starts at or after it.</summary>
     public const int Size = 4096;
 
-    /// <summary>The format version this code writes and reads.</summary>
-    public const ushort FormatVersion = 1;
+    /// <summary>The newest format version this code writes and reads (it writes 1 when no config features are declared).</summary>
+    public const ushort FormatVersion = 2;
+
+    /// <summary>UTF-8 bytes available for the comma-separated config features (version 2).</summary>
+    public const int ConfigFeaturesCapacity = 254;
 
     /// <summary>Offset of the header checksum.</summary>
     public const int ChecksumOffset = 0xFE0;
@@ -55,7 +60,8 @@ public sealed record SlotHeader(
 
     // (offset, capacity) of the length-prefixed string fields; capacity excludes the 2-byte length.
     private static readonly (int Offset, int Capacity)[] StringFields = [(0x090, 510), (0x290, 62), (0x2D0, 30), (0x2F0, 62)];
-    private const int ReservedStart = 0x330;
+    private const int FeaturesOffset = 0x330;
+    private const int ReservedStartV1 = 0x330, ReservedStartV2 = 0x430;
 
     /// <summary>Serialises the header into a 4096-byte block, checksum included. Throws on fields that do not fit.</summary>
     public byte[] Encode()
@@ -64,7 +70,7 @@ public sealed record SlotHeader(
         var b = new byte[Size];
         var s = b.AsSpan();
         Magic.CopyTo(s);
-        BinaryPrimitives.WriteUInt16BigEndian(s[0x008..], FormatVersion);
+        BinaryPrimitives.WriteUInt16BigEndian(s[0x008..], (ushort)(ConfigFeatures is null ? 1 : 2));
         s[0x00A] = (byte)Slot;
         BinaryPrimitives.WriteInt32BigEndian(s[0x00C..], Size);
         WriteExtent(s[0x010..], KernelOffset, KernelSize, KernelSha256);
@@ -76,6 +82,11 @@ public sealed record SlotHeader(
             var (off, _) = StringFields[i];
             var n = Encoding.UTF8.GetBytes(values[i], s[(off + 2)..]);
             BinaryPrimitives.WriteUInt16BigEndian(s[off..], (ushort)n);
+        }
+        if (ConfigFeatures is not null)
+        {
+            var n = Encoding.UTF8.GetBytes(string.Join(',', ConfigFeatures), s[(FeaturesOffset + 2)..]);
+            BinaryPrimitives.WriteUInt16BigEndian(s[FeaturesOffset..], (ushort)n);
         }
         SHA256.HashData(s[..ChecksumOffset], s[ChecksumOffset..]);
         return b;
@@ -95,14 +106,14 @@ public sealed record SlotHeader(
         if (!block.ContainsAnyExcept((byte)0)) { reason = "empty: header block is all zero"; return null; }
         if (!block.StartsWith(Magic)) { reason = $"bad magic {Convert.ToHexStringLower(block[..8])}"; return null; }
         var version = BinaryPrimitives.ReadUInt16BigEndian(block[0x008..]);
-        if (version != FormatVersion) { reason = $"unsupported slot format version {version} (this build reads {FormatVersion})"; return null; }
+        if (version is not (1 or 2)) { reason = $"unsupported slot format version {version} (this build reads 1 and 2)"; return null; }
         Span<byte> sum = stackalloc byte[32];
         SHA256.HashData(block[..ChecksumOffset], sum);
         if (!sum.SequenceEqual(block[ChecksumOffset..])) { reason = "header checksum mismatch (torn or corrupted header)"; return null; }
         // Past the checksum, a bad field means a writer bug, but it is still refused rather than trusted.
         var label = block[0x00A];
         if (label is not ((byte)'A' or (byte)'B')) { reason = $"bad slot label 0x{label:x2}"; return null; }
-        if (block[0x00B] != 0 || block[ReservedStart..ChecksumOffset].ContainsAnyExcept((byte)0)) { reason = "reserved bytes are not zero"; return null; }
+        if (block[0x00B] != 0 || block[(version == 1 ? ReservedStartV1 : ReservedStartV2)..ChecksumOffset].ContainsAnyExcept((byte)0)) { reason = "reserved bytes are not zero"; return null; }
         if (BinaryPrimitives.ReadInt32BigEndian(block[0x00C..]) != Size) { reason = "bad header size field"; return null; }
         var strings = new string[StringFields.Length];
         for (var i = 0; i < StringFields.Length; i++)
@@ -112,10 +123,17 @@ public sealed record SlotHeader(
             if (n > cap) { reason = $"string field at 0x{off:x3} has length {n} > {cap}"; return null; }
             strings[i] = Encoding.UTF8.GetString(block.Slice(off + 2, n));
         }
+        IReadOnlyList<string>? features = null;
+        if (version == 2)
+        {
+            var n = BinaryPrimitives.ReadUInt16BigEndian(block[FeaturesOffset..]);
+            if (n > ConfigFeaturesCapacity) { reason = $"config features length {n} > {ConfigFeaturesCapacity}"; return null; }
+            features = n == 0 ? [] : Encoding.UTF8.GetString(block.Slice(FeaturesOffset + 2, n)).Split(',');
+        }
         var h = new SlotHeader((BootSlot)label,
             ReadI64(block, 0x010), ReadI64(block, 0x018), block.Slice(0x020, 32).ToArray(),
             ReadI64(block, 0x040), ReadI64(block, 0x048), block.Slice(0x050, 32).ToArray(),
-            block.Slice(0x070, 32).ToArray(), strings[0], strings[1], strings[2], strings[3]);
+            block.Slice(0x070, 32).ToArray(), strings[0], strings[1], strings[2], strings[3], features);
         var bad = h.ExtentProblem();
         if (bad is not null) { reason = bad; return null; }
         reason = "";
@@ -140,6 +158,8 @@ public sealed record SlotHeader(
         for (var i = 0; i < values.Length; i++)
             if (Encoding.UTF8.GetByteCount(values[i]) > StringFields[i].Capacity)
                 throw new ArgumentException($"slot header field {i} ('{values[i]}') is longer than {StringFields[i].Capacity} UTF-8 bytes");
+        if (ConfigFeatures is { } fs && (fs.Any(f => f.Length == 0 || f.Contains(',')) || Encoding.UTF8.GetByteCount(string.Join(',', fs)) > ConfigFeaturesCapacity))
+            throw new ArgumentException($"config features must be non-empty names without commas, at most {ConfigFeaturesCapacity} UTF-8 bytes together");
     }
 
     private static void WriteExtent(Span<byte> s, long offset, long size, byte[] sha)

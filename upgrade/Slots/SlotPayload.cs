@@ -14,9 +14,10 @@ public sealed record SlotPart(Func<Stream> Open, long Size, byte[] Sha256);
 /// <param name="ManifestDigest">SHA-256 of the image manifest (32 bytes).</param>
 /// <param name="Kernel">The kernel part.</param>
 /// <param name="Initramfs">The initramfs part.</param>
+/// <param name="ConfigFeatures">The machine-config features the image reads (null: not declared); kept in the slot header.</param>
 public sealed record SlotPayload(
     string ImageReference, string Version, string Architecture, string ServiceProfile,
-    byte[] ManifestDigest, SlotPart Kernel, SlotPart Initramfs);
+    byte[] ManifestDigest, SlotPart Kernel, SlotPart Initramfs, IReadOnlyList<string>? ConfigFeatures = null);
 
 /// <summary>The outcome of a verified slot write, to be recorded in the META log.</summary>
 /// <param name="Slot">The slot written.</param>

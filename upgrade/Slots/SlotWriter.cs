@@ -53,7 +53,7 @@ public sealed class SlotWriter
         if (end > device.Length) throw new SlotTooSmallException(target, end, device.Length);
         var header = new SlotHeader(target, kernelOff, payload.Kernel.Size, payload.Kernel.Sha256,
             initOff, payload.Initramfs.Size, payload.Initramfs.Sha256, payload.ManifestDigest,
-            payload.ImageReference, payload.Version, payload.Architecture, payload.ServiceProfile);
+            payload.ImageReference, payload.Version, payload.Architecture, payload.ServiceProfile, payload.ConfigFeatures);
         var headerBytes = header.Encode(); // validates field lengths before the first write
 
         device.Write(0, new byte[SlotHeader.Size]);

@@ -17,6 +17,8 @@ public sealed class RuntimeFixture : IAsyncDisposable
     public const string Panics = "ghcr.io/siderolabs/installer:v1.9.1-panic-before-machined";
     public const string Hangs = "ghcr.io/siderolabs/installer:v1.9.1-boot-hangs";
     public const string MachinedFails = "ghcr.io/siderolabs/installer:v1.9.1-machined-fails-at-boot";
+    /// <summary>An older image that declares it reads only the v1alpha1 document (no extension sections).</summary>
+    public const string OldReader = "ghcr.io/siderolabs/installer:v1.8.0-old-reader";
 
     private readonly string _dir = Directory.CreateTempSubdirectory("talos-runtime-").FullName;
     public IBlockDevice Disk { get; }
@@ -44,11 +46,13 @@ public sealed class RuntimeFixture : IAsyncDisposable
             var version = reference.Tag!.Split('-')[0];
             await b.BuildGeneratedAsync(reference, new InstallerConfig(version, "amd64", profile), 1 << 20, seed++, CancellationToken.None);
         }
+        await b.BuildGeneratedAsync(ImageReference.Parse(OldReader), new InstallerConfig("v1.8.0", "amd64", "healthy", [Talos.Core.Config.ConfigFeatures.V1Alpha1]), 1 << 20, seed, CancellationToken.None);
         return f;
     }
 
-    public NodeRuntime NewNode(TimeSpan? healthDeadline = null) => new(new NodeRuntimeOptions
+    public NodeRuntime NewNode(TimeSpan? healthDeadline = null, HttpClient? http = null) => new(new NodeRuntimeOptions
     {
+        Http = http,
         Disk = Disk,
         DiskName = "test.img",
         Address = "127.0.0.10",

@@ -1,6 +1,7 @@
 using Talos.Api.Events;
 using Talos.Core.State;
 using Talos.Machined.Runtime;
+using Talos.Partitions.Devices;
 using Talos.Partitions.Meta;
 using Talos.Partitions.Layout;
 
@@ -112,6 +113,27 @@ public sealed class TheNodeInstallsUpgradesAndRollsBack
     }
 
     [Fact]
+    public async Task Rollback_to_an_image_that_cannot_read_the_current_config_is_refused_unless_forced()
+    {
+        await using var f = await RuntimeFixture.CreateAsync();
+        var node = f.NewNode();
+        await node.PowerOnAsync();
+        await node.ApplyConfigurationAsync(RuntimeFixture.Config(RuntimeFixture.OldReader), ApplyMode.Auto, dryRun: false, default);
+        await WaitFor(node, n => n.Stage == NodeStage.Running && n.State.SlotA.Successful, "install of the old reader on A");
+        node.Upgrade(RuntimeFixture.Healthy2, preserve: true, stage: false, force: false);
+        await WaitFor(node, n => n.Stage == NodeStage.Running && n.State.SlotB.Successful, "slot B confirmed");
+        // The config uses machine.upgrade (our extension); the v1.8.0 image in A declares it reads only v1alpha1.
+        var refused = Assert.Throws<RollbackRefusedException>(() => node.Rollback());
+        Assert.Equal("rollback refused: slot A (v1.8.0) cannot read the current machine config: it does not know machine.upgrade; use --force to roll back anyway", refused.Message);
+        Assert.Equal(Slot.B, node.State.BootedSlot);
+        Assert.Equal(0UL, node.State.Counters.Rollbacks);
+        node.Rollback(force: true);
+        await WaitFor(node, n => n.Stage == NodeStage.Running && n.State.BootedSlot == Slot.A, "forced rollback to A");
+        Assert.Equal("v1.8.0", node.State.BootedVersion);
+        await node.DisposeAsync();
+    }
+
+    [Fact]
     public async Task Reset_preserve_keeps_the_config_and_a_full_reset_returns_to_maintenance()
     {
         await using var f = await RuntimeFixture.CreateAsync();
@@ -167,6 +189,39 @@ public sealed class TheNodeInstallsUpgradesAndRollsBack
         Assert.Equal(Slot.A, node.State.BootedSlot);
         Assert.Equal(0UL, node.State.Counters.Upgrades);
         await node.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_registry_that_is_down_fails_the_upgrade_with_a_clear_error_and_the_file_backed_node_is_untouched()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"talos-registry-down-{Environment.ProcessId}.img");
+        try
+        {
+            using var disk = FileBlockDevice.Create(path, 256L << 20);
+            await using var f = await RuntimeFixture.CreateAsync(disk);
+            var node = await InstalledNode(f);
+            await node.DisposeAsync();
+            // Same disk, now with an HTTP client: the image is not in the local store, so the node goes to the registry
+            // named in the reference, and nothing listens there (a closed loopback port: connection refused).
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+            node = f.NewNode(http: http);
+            await node.PowerOnAsync();
+            Assert.Equal(NodeStage.Running, node.Stage);
+            var (slotB, hash, sequences) = (node.State.SlotB, node.State.Hash, node.State.Counters.Upgrades);
+            var op = node.Upgrade("127.0.4.251:5999/siderolabs/installer:v1.9.1", preserve: true, stage: false, force: false);
+            var report = await op.Completion;
+            var error = report.Run?.Error?.ToString() ?? "";
+            Assert.Contains("127.0.4.251:5999", error);
+            Assert.Contains("unavailable", error, StringComparison.OrdinalIgnoreCase);
+            await WaitFor(node, n => n.Stage == NodeStage.Running && n.Controller.Lock.Holder is null, "the failed upgrade to end");
+            Assert.Equal(slotB, node.State.SlotB);   // not a byte of slot B recorded as written
+            Assert.Equal(Slot.A, node.State.BootedSlot);
+            Assert.Equal(sequences, node.State.Counters.Upgrades);
+            Assert.DoesNotContain(node.Journal.ReadAll(), e => e.PayloadCase == NodeEvent.PayloadOneofCase.ImageWrittenToSlot && e.ImageWrittenToSlot.Slot == Slot.B);
+            Assert.NotEqual(hash, node.State.Hash);  // the failed attempt itself is in the history
+            await node.DisposeAsync();
+        }
+        finally { File.Delete(path); }
     }
 
     [Fact]

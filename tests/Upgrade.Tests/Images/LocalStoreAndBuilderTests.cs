@@ -107,10 +107,22 @@ public sealed class LocalStoreAndBuilderTests
     [InlineData("""{"architecture":"s390x","profile":"healthy","version":"v1"}""", "architecture")]
     [InlineData("""[1]""", "not an object")]
     [InlineData("""{""", "malformed JSON")]
+    [InlineData("""{"architecture":"amd64","configFeatures":"v1alpha1","profile":"healthy","version":"v1"}""", "configFeatures must be an array of strings")]
+    [InlineData("""{"architecture":"amd64","configFeatures":["a,b"],"profile":"healthy","version":"v1"}""", "without commas")]
     public void Bad_config_blob_is_refused(string json, string reason)
     {
         var ex = Assert.Throws<InvalidInstallerImageException>(() => InstallerConfig.Parse(Encoding.UTF8.GetBytes(json), "img"));
         Assert.Contains(reason, ex.Message);
+    }
+
+    [Fact]
+    public void Config_features_are_written_sorted_between_architecture_and_profile_and_read_back()
+    {
+        var c = new InstallerConfig("v1.9.0", "amd64", "healthy", ["v1alpha1", "audit"]);
+        Assert.Equal("""{"architecture":"amd64","configFeatures":["audit","v1alpha1"],"profile":"healthy","version":"v1.9.0"}""", Encoding.UTF8.GetString(c.ToJson()));
+        Assert.Equal(["audit", "v1alpha1"], InstallerConfig.Parse(c.ToJson(), "img").ConfigFeatures!);
+        // Without a declaration the blob is byte-identical to before the field existed.
+        Assert.Equal("""{"architecture":"amd64","profile":"healthy","version":"v1.9.0"}""", Encoding.UTF8.GetString(new InstallerConfig("v1.9.0", "amd64", "healthy").ToJson()));
     }
 
     [Fact]

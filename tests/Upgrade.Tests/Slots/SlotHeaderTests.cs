@@ -43,6 +43,34 @@ public sealed class SlotHeaderTests
     }
 
     [Fact]
+    public void Declared_config_features_make_a_version_2_header_with_the_list_at_0x330()
+    {
+        var h = Sample() with { ConfigFeatures = ["v1alpha1", "machine.upgrade"] };
+        var b = h.Encode();
+        Assert.Equal("0002", Convert.ToHexStringLower(b.AsSpan(0x008, 2)));
+        Assert.Equal("0018" + Convert.ToHexStringLower("v1alpha1,machine.upgrade"u8), Convert.ToHexStringLower(b.AsSpan(0x330, 2 + 24)));
+        Assert.False(b.AsSpan(0x330 + 2 + 24, 0xFE0 - 0x330 - 2 - 24).ContainsAnyExcept((byte)0));
+        var d = SlotHeader.TryDecode(b, out var reason);
+        Assert.True(d is not null, reason);
+        Assert.Equal(["v1alpha1", "machine.upgrade"], d.ConfigFeatures!);
+        Assert.Null(SlotHeader.TryDecode(Sample().Encode(), out _)!.ConfigFeatures);   // version 1 declares nothing
+        // An empty declaration is kept apart from no declaration.
+        Assert.Empty(SlotHeader.TryDecode((Sample() with { ConfigFeatures = [] }).Encode(), out _)!.ConfigFeatures!);
+    }
+
+    [Fact]
+    public void A_version_1_header_with_bytes_in_the_features_area_is_refused_and_bad_features_are_not_written()
+    {
+        var b = Sample().Encode();
+        b[0x331] = 3;   // a version-1 header keeps 0x330.. reserved
+        System.Security.Cryptography.SHA256.HashData(b.AsSpan(0, 0xFE0), b.AsSpan(0xFE0));
+        Assert.Null(SlotHeader.TryDecode(b, out var reason));
+        Assert.Contains("reserved bytes are not zero", reason);
+        Assert.Throws<ArgumentException>(() => (Sample() with { ConfigFeatures = ["a,b"] }).Encode());
+        Assert.Throws<ArgumentException>(() => (Sample() with { ConfigFeatures = [new string('x', 255)] }).Encode());
+    }
+
+    [Fact]
     public void All_zero_block_is_empty()
     {
         Assert.Null(SlotHeader.TryDecode(new byte[4096], out var reason));
