@@ -12,7 +12,7 @@ namespace Talos.Machined.Runtime;
 /// The node's system disk: the GPT layout and the partitions every layer writes through. A disk without a valid
 /// Talos layout is blank (the node boots into maintenance mode, as from the ISO).
 /// </summary>
-public sealed class NodeDisk(IBlockDevice device, string name)
+public sealed class NodeDisk(IBlockDevice device, string name, int metaSizeMiB = 4)
 {
     /// <summary>The whole disk.</summary>
     public IBlockDevice Device { get; } = device;
@@ -44,7 +44,8 @@ public sealed class NodeDisk(IBlockDevice device, string name)
     }
 
     /// <summary>Lays out the Talos partitions (overwriting any table: install wipes the system disk).</summary>
-    public GptTable LayOut(IGuidSource guids) => TalosLayout.LayOut(Device, guids, force: true);
+    public GptTable LayOut(IGuidSource guids) => TalosLayout.LayOut(Device, guids, force: true,
+        metaSizeMiB == 4 ? null : TalosLayout.Default.Select(e => e.Label == "META" ? e with { DefaultMiB = metaSizeMiB } : e).ToList());
 
     /// <summary>A partition by label.</summary>
     public SubDevice Partition(string label) => TalosLayout.OpenPartition(Device, label);

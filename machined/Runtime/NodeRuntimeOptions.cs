@@ -41,6 +41,12 @@ public sealed class NodeRuntimeOptions
     /// <summary>Log sink for machined's own log lines (stdout in the daemon).</summary>
     public Action<string>? Log { get; init; }
 
+    /// <summary>
+    /// Size of the META partition laid out at install, in MiB (default 4, as specs/layout.md). META holds the event log,
+    /// so a larger one keeps a longer history before checkpoints compact it (e.g. the API benchmark's 100,000 events).
+    /// </summary>
+    public int MetaSizeMiB { get; init; } = 4;
+
     /// <summary>Safety bound on reboots within one power-on before the runtime stops rebooting (halts).</summary>
     public int MaxReboots { get; init; } = 32;
 }
