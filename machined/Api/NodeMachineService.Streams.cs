@@ -60,8 +60,12 @@ public sealed partial class NodeMachineService
             await responseStream.WriteAsync(new MachineEvent { Metadata = md }, ct);
             var all = node.Journal.ReadAll().ToList();
             ulong last = all.Count == 0 ? 0 : all[^1].Sequence;
+            // History goes out without a flush per message (BufferHint), then one flush. Measured: about 2x the events/s of flushing each message (README benchmark table).
+            responseStream.WriteOptions = new WriteOptions(WriteFlags.BufferHint);
             foreach (var e in select(all))
                 await SendAsync(e);
+            responseStream.WriteOptions = null;
+            await context.GetHttpContext().Response.BodyWriter.FlushAsync(ct);
             while (!ct.IsCancellationRequested)
             {
                 NodeEvent e;
