@@ -111,6 +111,7 @@ public sealed class NodeServer : IAsyncDisposable
             Apply(pki);
             _pkiSource = config;
             _ = Task.Run(() => StartTrustdAsync(config, pki));
+            _ = Task.Run(() => StartEtcdPeerAsync(config));
         }
     }
 
@@ -175,8 +176,19 @@ public sealed class NodeServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Control planes serve the etcd peer protocol on port 2380 (issue 12).</summary>
+    private async Task StartEtcdPeerAsync(MachineConfig config)
+    {
+        try { await _o.Runtime.Etcd.StartPeerAsync(config, _o.Address, _o.Pki); }
+        catch (Exception e) when (e is IOException or InvalidOperationException or Talos.Core.Errors.TalosException)
+        {
+            _o.Log?.Invoke($"etcd: peer port not started: {e.Message}");
+        }
+    }
+
     private void OnConfigDeactivated()
     {
+        _ = Task.Run(_o.Runtime.Etcd.StopPeerAsync);
         lock (_gate)
         {
             if (!Host.Security.IsConfigured) return;
@@ -192,6 +204,7 @@ public sealed class NodeServer : IAsyncDisposable
         _o.Runtime.ConfigActivated -= OnConfigActivated;
         _o.Runtime.ConfigDeactivated -= OnConfigDeactivated;
         if (_trustd is not null) await _trustd.DisposeAsync();
+        await _o.Runtime.Etcd.DisposeAsync();
         await Host.DisposeAsync();
     }
 }
