@@ -70,8 +70,27 @@ public sealed class EtcdSnapshotRecoversAfterReset
         Assert.Equal(StatusCode.NotFound, (await Assert.ThrowsAsync<RpcException>(async () =>
             await m.EtcdRemoveMemberByIDAsync(new EtcdRemoveMemberByIDRequest { MemberId = 0x1234 }))).StatusCode);
         using var reader = h.As(Roles.Reader);
+        await CosiShowsMembersAndTheRealGptAsync(h, reader, after);
         Assert.Equal(StatusCode.PermissionDenied, (await Assert.ThrowsAsync<RpcException>(async () =>
             await new MachineService.MachineServiceClient(reader).EtcdLeaveClusterAsync(new EtcdLeaveClusterRequest()))).StatusCode);
+    }
+
+    /// <summary>get members|blockdevices|partitions: the etcd list as held, and the disk's partitions as its GPT says.</summary>
+    private static async Task CosiShowsMembersAndTheRealGptAsync(NodeApiHarness h, Grpc.Net.Client.GrpcChannel reader, EtcdData etcd)
+    {
+        var state = new Talos.Api.Cosi.State.StateClient(reader);
+        async Task<List<Talos.Api.Cosi.Resource>> List(string type) =>
+            await state.List(new Talos.Api.Cosi.ListRequest { Type = type }).ResponseStream.ReadAllAsync().Select(r => r.Resource).ToListAsync();
+        var member = Talos.Api.Cosi.EtcdMemberSpec.Parser.ParseFrom(Assert.Single(await List("members")).Spec.ProtoSpec);
+        Assert.Equal((etcd.Members[0].Id.ToString("x"), "node1", true), (member.MemberId, member.Hostname, member.IsLeader));
+        var disk = Talos.Api.Cosi.BlockDeviceSpec.Parser.ParseFrom(Assert.Single(await List("blockdevices")).Spec.ProtoSpec);
+        Assert.Equal(((ulong)(256L << 20), "gpt"), (disk.Size, disk.PartitionTable));
+        var gpt = Talos.Partitions.Gpt.GptDisk.Read(h.Fixture.Disk).Table;
+        var parts = (await List("partitions")).Select(r => Talos.Api.Cosi.PartitionSpec.Parser.ParseFrom(r.Spec.ProtoSpec)).ToList();
+        Assert.Equal(gpt.Partitions.Select(p => p.Name).Order(), parts.Select(p => p.Label).Order());
+        var eph = gpt.Find("EPHEMERAL")!;
+        var spec = parts.Single(p => p.Label == "EPHEMERAL");
+        Assert.Equal(((ulong)eph.FirstLba * 512, (ulong)eph.SectorCount * 512, eph.TypeGuid.ToString().ToUpperInvariant()), (spec.Offset, spec.Size, spec.TypeGuid));
     }
 
     private static async Task<byte[]> Download(MachineService.MachineServiceClient m)
