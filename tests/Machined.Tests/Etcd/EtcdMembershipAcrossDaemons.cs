@@ -19,6 +19,7 @@ namespace Talos.Machined.Tests.Etcd;
 public sealed class EtcdMembershipAcrossDaemons
 {
     private static readonly string[] Addresses = ["127.0.102.21", "127.0.102.22", "127.0.102.23"];
+    private const string WorkerAddress = "127.0.102.24";
 
     [Fact]
     public async Task Three_control_planes_agree_then_quorum_is_protected_and_members_are_removed()
@@ -34,7 +35,7 @@ public sealed class EtcdMembershipAcrossDaemons
             for (var i = 0; i < 3; i++)
             {
                 var state = Path.Combine(dir, $"state{i}");
-                daemons.Add(DaemonProcess.Start("--disk", Path.Combine(dir, $"cp{i + 1}.img"), "--address", Addresses[i], "--port", "0",
+                daemons.Add(DaemonProcess.Start("--disk", Path.Combine(dir, $"cp{i + 1}.img"), "--address", Addresses[i], "--port", "50000",
                     "--size", "256MiB", "--image-store", f.Store.Root, "--state-dir", state));
                 eps.Add(await daemons[i].EndPointAsync(state));
                 using var insecure = ApiClient.Open(eps[i], null, null);
@@ -47,6 +48,7 @@ public sealed class EtcdMembershipAcrossDaemons
             var m = admins.Select(ch => new MachineService.MachineServiceClient(ch)).ToList();
             for (var i = 0; i < 3; i++) await UntilAsync(() => EtcdRunningAsync(m[i]), $"cp{i + 1} running with etcd", daemons[i]);
 
+            await WorkerRefusesEtcdAsync(dir, f.Store.Root, pki, daemons);
             await m[0].BootstrapAsync(new BootstrapRequest());
             var lists = await UntilAgreedAsync(m, 3, daemons);
             Assert.Equal(["cp1", "cp2", "cp3"], lists[0].Select(x => x.Hostname).Order());
@@ -91,6 +93,43 @@ public sealed class EtcdMembershipAcrossDaemons
         {
             foreach (var d in daemons) d.Dispose();
             Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    /// <summary>A worker (OS CA certificate only, no etcd section; API certificate from trustd): every etcd RPC is FailedPrecondition.</summary>
+    private static async Task WorkerRefusesEtcdAsync(string dir, string store, TestPki pki, List<DaemonProcess> daemons)
+    {
+        var state = Path.Combine(dir, "state-worker");
+        daemons.Add(DaemonProcess.Start("--disk", Path.Combine(dir, "w1.img"), "--address", WorkerAddress, "--port", "50000",
+            "--size", "256MiB", "--image-store", store, "--state-dir", state));
+        var ep = await daemons[^1].EndPointAsync(state);
+        var text = Encoding.UTF8.GetString(NodeApiHarness.WithCa(RuntimeFixture.Config(type: "worker"), pki));
+        var keyLine = text.Split('\n').First(l => l.StartsWith("    key: ", StringComparison.Ordinal));
+        text = text.Replace(keyLine + "\n", "", StringComparison.Ordinal).Replace("\n  etcd:\n    ca:\n      crt: Y3J0\n      key: a2V5", "", StringComparison.Ordinal)
+            .Replace("https://127.0.0.10:6443", $"https://{Addresses[0]}:6443", StringComparison.Ordinal).Replace("hostname: node1", "hostname: w1", StringComparison.Ordinal);
+        using (var insecure = ApiClient.Open(ep, null, null))
+            await new MachineService.MachineServiceClient(insecure).ApplyConfigurationAsync(new ApplyConfigurationRequest
+            {
+                Data = ByteString.CopyFromUtf8(text), Mode = ApplyConfigurationRequest.Types.Mode.Auto,
+            });
+        using var admin = ApiClient.Open(ep, pki.Client(Roles.Admin), pki.CaCertificate);
+        var m = new MachineService.MachineServiceClient(admin);
+        await UntilAsync(async () => (await m.ServiceListAsync(new Google.Protobuf.WellKnownTypes.Empty())).Messages[0].Services.Any(s => s.Id == "kubelet"),
+            "the worker running behind mutual TLS", daemons[^1]);
+        var calls = new Func<Task>[]
+        {
+            async () => await m.BootstrapAsync(new BootstrapRequest()),
+            async () => await m.EtcdMemberListAsync(new EtcdMemberListRequest()),
+            async () => await m.EtcdRemoveMemberByIDAsync(new EtcdRemoveMemberByIDRequest { MemberId = 1 }),
+            async () => await m.EtcdLeaveClusterAsync(new EtcdLeaveClusterRequest()),
+            async () => await m.EtcdForfeitLeadershipAsync(new EtcdForfeitLeadershipRequest()),
+            async () => { using var s = m.EtcdSnapshot(new EtcdSnapshotRequest()); await s.ResponseStream.MoveNext(); },
+        };
+        foreach (var call in calls)
+        {
+            var e = await Assert.ThrowsAsync<RpcException>(call);
+            Assert.Equal(StatusCode.FailedPrecondition, e.StatusCode);
+            Assert.Contains("only available on control plane nodes", e.Status.Detail);
         }
     }
 
