@@ -89,7 +89,13 @@ public sealed partial class EtcdEngine
                 _node.Kernel.Talos($"etcd: this member was removed from cluster {incoming.ClusterId:x} (revision {incoming.Revision}); local data deleted");
                 return new ReplicateReply { Accepted = true, Revision = incoming.Revision };
             }
-            if (incoming.Revision > local.Revision) EtcdStore.Save(_node.Disk, incoming);
+            if (incoming.Revision == local.Revision)
+            {
+                // Same revision: a retry of what we hold (accepted) or a competing leader's change (refused).
+                var same = incoming.Encode().AsSpan().SequenceEqual(local.Encode());
+                return new ReplicateReply { Accepted = same, Revision = local.Revision };
+            }
+            EtcdStore.Save(_node.Disk, incoming);
             return new ReplicateReply { Accepted = true, Revision = incoming.Revision };
         }
         finally { _gate.Release(); }
@@ -136,8 +142,37 @@ public sealed partial class EtcdEngine
     private async Task<EtcdData> ForwardToLeaderAsync(EtcdData local, Func<EtcdPeer.EtcdPeerClient, CallOptions, AsyncUnaryCall<StateReply>> call, CancellationToken ct)
     {
         var leader = local.ById(local.LeaderId) ?? throw new EtcdUnavailableException($"the leader {local.LeaderId:x} is not in the member list");
-        var reply = await CallAsync(leader.PeerUrl, call, ct);
-        return EtcdData.Decode(reply.State.Span);
+        try
+        {
+            var reply = await CallAsync(leader.PeerUrl, call, ct);
+            return EtcdData.Decode(reply.State.Span);
+        }
+        catch (EtcdPeerRejectedException e) when (e.Code == Core.Errors.ErrorCode.Unavailable)
+        {
+            // The leader is unreachable: this voter takes over when a quorum of voters is started, then the call is
+            // handled here (through its own peer port).
+            var now = await TakeOverIfLostAsync(local, ct) ?? throw new EtcdUnavailableException($"the leader {leader.Name} ({leader.Id:x}) is unreachable and this member may not take over", e);
+            var newLeader = now.ById(now.LeaderId)!;
+            var reply = await CallAsync(newLeader.PeerUrl, call, ct);
+            return EtcdData.Decode(reply.State.Span);
+        }
+    }
+
+    /// <summary>
+    /// Leader replacement (not raft's election): when the leader does not answer and a quorum of voters is started,
+    /// this started voter makes itself leader (term + 1) through a normal commit, which needs a quorum of acks; two
+    /// concurrent take-overs produce the same revision with different content, which members refuse, so at most one
+    /// wins. Returns the committed state, or null when this member may not take over.
+    /// </summary>
+    private async Task<EtcdData?> TakeOverIfLostAsync(EtcdData local, CancellationToken ct)
+    {
+        var started = await HealthyVotersAsync(local, ct);
+        if (started.Any(v => v.Id == local.LeaderId) || started.Count < local.Voters.Count / 2 + 1) return null;
+        var self = Self(local);
+        if (self is null || self.IsLearner || started.All(v => v.Id != self.Id)) return null;
+        var committed = await CommitAsync(d => d.LeaderId == local.LeaderId ? d.Next(leader: self.Id) : null, ct);
+        _node.Kernel.Talos($"etcd: leader {local.LeaderId:x} unreachable; member {self.Id:x} ({self.Name}) took over, term {committed.Term}");
+        return committed;
     }
 
     /// <summary>Sends a proposal to the leader (directly when this member leads).</summary>

@@ -62,8 +62,8 @@ public sealed class EtcdMembershipAcrossDaemons
             Assert.Contains(leader, new[] { "cp2", "cp3" });
             Assert.Equal("", (await m[0].EtcdForfeitLeadershipAsync(new EtcdForfeitLeadershipRequest())).Messages[0].Member);
 
-            // One member gone (its daemon killed): resetting or upgrading another control plane would break quorum.
-            var gone = leader == "cp2" ? 2 : 1;
+            // The leader gone (its daemon killed): resetting or upgrading another control plane would break quorum.
+            var gone = leader == "cp2" ? 1 : 2;
             daemons[gone].PowerLoss();
             await daemons[gone].WaitForExitAsync();
             var reset = await Assert.ThrowsAsync<RpcException>(async () => await m[0].ResetAsync(new ResetRequest { Graceful = true, Reboot = true }));
@@ -74,7 +74,7 @@ public sealed class EtcdMembershipAcrossDaemons
             Assert.Equal(StatusCode.FailedPrecondition, upgrade.StatusCode);
             Assert.Contains("--force", upgrade.Status.Detail);
 
-            // The dead member is removed by id (through the leader); the two live members agree on the rest.
+            // The dead leader is removed by id: cp1 cannot reach it, takes over (2 of 3 voters started) and commits.
             var survivors = new[] { 0, 3 - gone };
             var goneId = lists[0].Single(x => x.Hostname == $"cp{gone + 1}").Id;
             await m[0].EtcdRemoveMemberByIDAsync(new EtcdRemoveMemberByIDRequest { MemberId = goneId });
@@ -86,7 +86,7 @@ public sealed class EtcdMembershipAcrossDaemons
                 await m[0].UpgradeAsync(new UpgradeRequest { Image = RuntimeFixture.Healthy2 }))).StatusCode);
             await m[0].EtcdLeaveClusterAsync(new EtcdLeaveClusterRequest());
             var last = await UntilAgreedAsync([m[survivors[1]]], 1, daemons);
-            Assert.Equal(leader, last[0].Single().Hostname);
+            Assert.Equal($"cp{survivors[1] + 1}", last[0].Single().Hostname);
             foreach (var ch in admins) ch.Dispose();
         }
         finally
