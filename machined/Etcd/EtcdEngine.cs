@@ -14,8 +14,8 @@ namespace Talos.Machined.Etcd;
 /// EPHEMERAL (<see cref="EtcdStore"/>), so reset and upgrade without --preserve really lose it; membership spans the
 /// control planes through the peer protocol on port 2380 (<see cref="EtcdPeerHost"/>; specs/api.md §etcd peer
 /// protocol). Changes are made by the leader, which replicates the whole new state to every member and commits when
-/// a majority of the new configuration's voters hold it. Not raft: there is no automatic election (a lost leader is
-/// replaced only by a forfeit while it is up), which is documented in specs/api.md.
+/// a majority of the new configuration's voters hold it. Not raft: a voter that cannot reach the leader takes over
+/// when a quorum of voters is started (specs/api.md §14 states the rules and their limits).
 /// </summary>
 public sealed partial class EtcdEngine : IAsyncDisposable
 {
