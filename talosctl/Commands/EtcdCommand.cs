@@ -20,6 +20,20 @@ public static class EtcdCommand
         return cmd;
     }
 
+    /// <summary>
+    /// Upstream's second line, read from the snapshot's header (specs/formats/etcd-data.md: revision at offset 16, key
+    /// count at 44; the hash shown is the first 4 bytes of the SHA-256 trailer). Null for anything else.
+    /// </summary>
+    internal static string? SnapshotInfo(string path)
+    {
+        var bytes = File.ReadAllBytes(path);
+        if (bytes.Length < 48 + 32 || !bytes.AsSpan(0, 4).SequenceEqual("TNED"u8)) return null;
+        var revision = System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(bytes.AsSpan(16));
+        var keys = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan(44));
+        var hash = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan(bytes.Length - 32));
+        return $"snapshot info: hash {hash:x8}, revision {revision}, total keys {keys}, total size {bytes.Length}";
+    }
+
     /// <summary><c>etcd remove-member &lt;member ID&gt;</c>: the id in hex as <c>etcd members</c> prints it (upstream parses base 16).</summary>
     private static Command RemoveMember(GlobalOptions g, CliContext io)
     {
@@ -119,6 +133,7 @@ public static class EtcdCommand
                     File.Delete(partial);
                 }
                 io.Out.WriteLine($"etcd snapshot saved to \"{dest}\" ({size} bytes)");
+                if (SnapshotInfo(dest) is { } info) io.Out.WriteLine(info);
                 return 0;
             });
         }));
