@@ -66,11 +66,11 @@ public sealed partial class EtcdEngine
     /// yet) when it lists the member id this node is joining with. A state that no longer lists this member means it
     /// was removed: the local data is deleted, as a removed etcd member shuts down.
     /// </summary>
-    internal ReplicateReply HandleReplicate(ReadOnlySpan<byte> state)
+    internal async Task<ReplicateReply> HandleReplicateAsync(byte[] state, CancellationToken ct)
     {
         var incoming = EtcdData.Decode(state);
         if (_node.Stage != Runtime.NodeStage.Running) return new ReplicateReply { Accepted = false };
-        _gate.Wait();
+        await _gate.WaitAsync(ct);
         try
         {
             var local = Local();

@@ -22,7 +22,7 @@ public sealed class EtcdPeerService(EtcdEngine engine) : EtcdPeer.EtcdPeerBase
 
     /// <inheritdoc />
     public override Task<ReplicateReply> Replicate(ReplicateRequest request, ServerCallContext context) =>
-        Guard(context, () => Task.FromResult(engine.HandleReplicate(request.State.Span)));
+        Guard(context, () => engine.HandleReplicateAsync(request.State.ToByteArray(), context.CancellationToken));
 
     private static StateReply Reply(EtcdData d) => new() { State = ByteString.CopyFrom(d.Encode()) };
 

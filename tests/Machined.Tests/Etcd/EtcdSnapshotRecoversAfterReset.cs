@@ -6,6 +6,7 @@ using Talos.Core.Pki;
 using Talos.Machined.Etcd;
 using Talos.Machined.Runtime;
 using Talos.Machined.Tests.Api;
+using Talos.Machined.Tests.Runtime;
 
 namespace Talos.Machined.Tests.Etcd;
 
@@ -71,6 +72,11 @@ public sealed class EtcdSnapshotRecoversAfterReset
             await m.EtcdRemoveMemberByIDAsync(new EtcdRemoveMemberByIDRequest { MemberId = 0x1234 }))).StatusCode);
         using var reader = h.As(Roles.Reader);
         await CosiShowsMembersAndTheRealGptAsync(h, reader, after);
+
+        // An upgrade without --preserve wipes EPHEMERAL at the switch: etcd's data is gone on the new slot too.
+        await m.UpgradeAsync(new UpgradeRequest { Image = RuntimeFixture.Healthy2 });
+        await h.WaitForAsync(() => h.Node.Stage == NodeStage.Running && h.Node.State.SlotB.Successful && h.Node.Etcd.Local() is null, "upgrade to slot B without --preserve");
+        Assert.False(h.Node.State.Bootstrapped);
         Assert.Equal(StatusCode.PermissionDenied, (await Assert.ThrowsAsync<RpcException>(async () =>
             await new MachineService.MachineServiceClient(reader).EtcdLeaveClusterAsync(new EtcdLeaveClusterRequest()))).StatusCode);
     }
