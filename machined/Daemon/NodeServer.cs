@@ -91,6 +91,8 @@ public sealed class NodeServer : IAsyncDisposable
 
     private void OnConfigActivated(MachineConfig config)
     {
+        // Independent of the OS CA: (re)started when the etcd CA changes, a no-op otherwise and on workers.
+        _ = Task.Run(() => StartEtcdPeerAsync(config));
         lock (_gate)
         {
             if (Host.Security.IsConfigured && NodePki.SameCa(_pkiSource, config)) return;
@@ -111,7 +113,6 @@ public sealed class NodeServer : IAsyncDisposable
             Apply(pki);
             _pkiSource = config;
             _ = Task.Run(() => StartTrustdAsync(config, pki));
-            _ = Task.Run(() => StartEtcdPeerAsync(config));
         }
     }
 

@@ -29,6 +29,7 @@ public sealed partial class EtcdEngine : IAsyncDisposable
     private readonly IIdSource _ids;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly object _hostGate = new();
+    private readonly SemaphoreSlim _startGate = new(1, 1);
     private EtcdPeerTls? _tls;
     private EtcdPeerHost? _host;
     private CancellationTokenSource? _loop;
@@ -71,16 +72,21 @@ public sealed partial class EtcdEngine : IAsyncDisposable
         var hostname = config.Machine?.Network?.Hostname is { Length: > 0 } h ? h : address.ToString();
         var tls = EtcdPeerTls.TryCreate(config, address, hostname, pki, out var why);
         if (tls is null) { _node.Log($"etcd: peer port not started: {why}"); return; }
-        if (_tls?.CaPem == tls.CaPem && _host is not null) return;
-        await StopPeerAsync();
-        var host = await EtcdPeerHost.StartAsync(address, EtcdPeerHost.Port, tls, this, _node.Options.Time, ct);
-        lock (_hostGate)
+        await _startGate.WaitAsync(ct);   // activations can race (reboot, apply): one listener at a time
+        try
         {
-            _tls = tls;
-            _host = host;
-            _loop = new CancellationTokenSource();
-            _ = JoinLoopAsync(_loop.Token);
+            if (_tls?.CaPem == tls.CaPem && _host is not null) return;
+            await StopPeerAsync();
+            var host = await EtcdPeerHost.StartAsync(address, EtcdPeerHost.Port, tls, this, _node.Options.Time, ct);
+            lock (_hostGate)
+            {
+                _tls = tls;
+                _host = host;
+                _loop = new CancellationTokenSource();
+                _ = JoinLoopAsync(_loop.Token);
+            }
         }
+        finally { _startGate.Release(); }
         _node.Log($"etcd: peer port listening on {PeerUrl} (mutual TLS, etcd CA)");
     }
 
