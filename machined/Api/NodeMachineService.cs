@@ -36,14 +36,17 @@ public sealed partial class NodeMachineService(ApiSecurityState state, NodeRunti
     }
 
     /// <summary>Starts an upgrade; the reply carries the actor id that filters its events.</summary>
-    public override Task<UpgradeResponse> Upgrade(UpgradeRequest request, ServerCallContext context)
+    public override async Task<UpgradeResponse> Upgrade(UpgradeRequest request, ServerCallContext context)
     {
         if (string.IsNullOrWhiteSpace(request.Image)) throw new InvalidApiRequestException("image", "an installer image reference is required");
+        // Upstream's legacy path: a control-plane upgrade that wipes EPHEMERAL (no --preserve) is checked against etcd quorum unless forced.
+        if (node.IsControlPlane && !request.Force && !request.Preserve)
+            await node.Etcd.CheckRemovalSafeAsync("upgrade", "use --preserve to keep etcd data, or --force to upgrade anyway", context.CancellationToken);
         var op = node.Upgrade(request.Image, request.Preserve, request.Stage, request.Force);
-        return Task.FromResult(new UpgradeResponse
+        return new UpgradeResponse
         {
             Messages = { new Talos.Api.Machine.Upgrade { Metadata = ResponseMetadata.For(context), Ack = "Upgrade request received", ActorId = op.ActorId } },
-        });
+        };
     }
 
     /// <summary>Manual rollback (upstream's reply has no actor id; the events carry it).</summary>
@@ -54,7 +57,7 @@ public sealed partial class NodeMachineService(ApiSecurityState state, NodeRunti
     }
 
     /// <summary>Reset of the system disk: partitions to wipe by label (BOOT, EFI and META are refused by the runtime).</summary>
-    public override Task<ResetResponse> Reset(ResetRequest request, ServerCallContext context)
+    public override async Task<ResetResponse> Reset(ResetRequest request, ServerCallContext context)
     {
         if (request.UserDisksToWipe.Count > 0 || request.Mode == ResetRequest.Types.WipeMode.UserDisks)
             throw new InvalidApiRequestException("user_disks_to_wipe", "this node has no user disks; reset wipes the system disk only");
@@ -62,8 +65,11 @@ public sealed partial class NodeMachineService(ApiSecurityState state, NodeRunti
         if (labels.Any(string.IsNullOrWhiteSpace))
             throw new InvalidApiRequestException("system_partitions_to_wipe", "a partition label is empty");
         var fullWipe = request.SystemPartitionsToWipe.Any(p => p.Wipe);
+        // A graceful reset of a control plane leaves etcd: refused first when that would break quorum (as upstream).
+        if (request.Graceful && node.IsControlPlane)
+            await node.Etcd.CheckRemovalSafeAsync("reset", "use --graceful=false to reset without leaving etcd", context.CancellationToken);
         var op = node.Reset(request.Graceful, request.Reboot, labels, fullWipe);
-        return Task.FromResult(new ResetResponse { Messages = { new Talos.Api.Machine.Reset { Metadata = ResponseMetadata.For(context), ActorId = op.ActorId } } });
+        return new ResetResponse { Messages = { new Talos.Api.Machine.Reset { Metadata = ResponseMetadata.For(context), ActorId = op.ActorId } } };
     }
 
     /// <summary>Reboot (FORCE takes over a running sequence, as upstream).</summary>

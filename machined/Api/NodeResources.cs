@@ -13,7 +13,7 @@ namespace Talos.Machined.Api;
 /// so a read always reflects the fold of the META log and the live services. <c>metadata.version</c> is the META
 /// sequence number the resource was computed at (the log is the node's version counter).
 /// </summary>
-public static class NodeResources
+public static partial class NodeResources
 {
     /// <summary>The placeholder upstream prints for redacted secrets.</summary>
     public const string Redacted = "******";
@@ -39,6 +39,9 @@ public static class NodeResources
                 Version = node.State.BootedVersion.Length > 0 ? node.State.BootedVersion : BuildVersion.Read().Tag,
                 Sha = BuildVersion.Read().Sha,
             })],
+            ResourceTypes.EtcdMember => EtcdMembers(node),
+            ResourceTypes.BlockDevice => BlockDevices(node),
+            ResourceTypes.Partition => Partitions(node),
             _ => [],
         };
         return items.OrderBy(i => i.Id, StringComparer.Ordinal).Select(i => new Resource

@@ -29,6 +29,13 @@ public static class ResourceTypes
     /// <summary>Running version (Talos.NET only).</summary>
     public const string Version = "Versions.runtime.talos.dev";
 
+    /// <summary>Members of the simulated etcd (Talos.NET only).</summary>
+    public const string EtcdMember = "Members.etcd.talos.dev";
+    /// <summary>The system disk (Talos.NET only).</summary>
+    public const string BlockDevice = "BlockDevices.block.talos.dev";
+    /// <summary>The system disk's GPT partitions (Talos.NET only).</summary>
+    public const string Partition = "Partitions.block.talos.dev";
+
     /// <summary>All served types, by full type name.</summary>
     public static IReadOnlyDictionary<string, ResourceTypeInfo> All { get; } = new[]
     {
@@ -38,6 +45,9 @@ public static class ResourceTypes
         new ResourceTypeInfo(MetaKey, "runtime", false, ["metakey", "metakeys"]),
         new ResourceTypeInfo(BootSlot, "runtime", false, ["bootslot", "bootslots"]),
         new ResourceTypeInfo(Version, "runtime", false, ["version", "versions"]),
+        new ResourceTypeInfo(EtcdMember, "etcd", false, ["member", "members", "etcdmember", "etcdmembers"]),
+        new ResourceTypeInfo(BlockDevice, "runtime", false, ["blockdevice", "blockdevices", "disk", "disks"]),
+        new ResourceTypeInfo(Partition, "runtime", false, ["partition", "partitions"]),
     }.ToDictionary(t => t.Type, StringComparer.Ordinal);
 
     /// <summary>

@@ -49,7 +49,7 @@ public static class NodeDaemon
         var runtime = new NodeRuntime(new NodeRuntimeOptions
         {
             Disk = disk, DiskName = o.Disk, Address = o.Address.ToString(), Images = new LocalLayoutStore(o.ImageStore),
-            Ids = new RandomIdSource(), Log = Log,
+            Ids = new RandomIdSource(), EtcdIds = new RandomIdSource(), Log = Log,
         });
         var poweredOff = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         runtime.PoweredOff += () => poweredOff.TrySetResult();

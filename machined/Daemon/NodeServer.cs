@@ -91,6 +91,8 @@ public sealed class NodeServer : IAsyncDisposable
 
     private void OnConfigActivated(MachineConfig config)
     {
+        // Independent of the OS CA: (re)started when the etcd CA changes, a no-op otherwise and on workers.
+        _ = Task.Run(() => StartEtcdPeerAsync(config));
         lock (_gate)
         {
             if (Host.Security.IsConfigured && NodePki.SameCa(_pkiSource, config)) return;
@@ -175,8 +177,19 @@ public sealed class NodeServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Control planes serve the etcd peer protocol on port 2380 (issue 12).</summary>
+    private async Task StartEtcdPeerAsync(MachineConfig config)
+    {
+        try { await _o.Runtime.Etcd.StartPeerAsync(config, _o.Address, _o.Pki); }
+        catch (Exception e) when (e is IOException or InvalidOperationException or Talos.Core.Errors.TalosException)
+        {
+            _o.Log?.Invoke($"etcd: peer port not started: {e.Message}");
+        }
+    }
+
     private void OnConfigDeactivated()
     {
+        _ = Task.Run(_o.Runtime.Etcd.StopPeerAsync);
         lock (_gate)
         {
             if (!Host.Security.IsConfigured) return;
@@ -192,6 +205,7 @@ public sealed class NodeServer : IAsyncDisposable
         _o.Runtime.ConfigActivated -= OnConfigActivated;
         _o.Runtime.ConfigDeactivated -= OnConfigDeactivated;
         if (_trustd is not null) await _trustd.DisposeAsync();
+        await _o.Runtime.Etcd.DisposeAsync();
         await Host.DisposeAsync();
     }
 }

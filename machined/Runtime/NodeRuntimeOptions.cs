@@ -23,6 +23,9 @@ public sealed class NodeRuntimeOptions
     /// <summary>Operation (actor) and sequence ids.</summary>
     public IIdSource Ids { get; init; } = new SequentialIdSource("op");
 
+    /// <summary>Seeds of etcd member and cluster ids (null: deterministic <c>etcd-N</c>; the daemon injects random ones).</summary>
+    public IIdSource? EtcdIds { get; init; }
+
     /// <summary>GUIDs for the partition table and the node id.</summary>
     public IGuidSource Guids { get; init; } = new RandomGuidSource();
 

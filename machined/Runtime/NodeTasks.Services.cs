@@ -32,10 +32,13 @@ internal sealed partial class NodeTasks
                 _node.Kernel.Talos($"task {c.Task}: services stopped");
                 return Ok;
             });
-        Add("leaveEtcd", (c, _) =>
+        // Graceful reset of a control plane: a member leaves through the leader (real peer RPCs); idempotent, a node
+        // that holds no etcd data (never joined, or already left before a crash) has nothing to do.
+        Add("leaveEtcd", async (c, ct) =>
         {
-            _node.Kernel.Talos("task leaveEtcd: this member leaves the (simulated) etcd cluster");
-            return Ok;
+            if (_node.Etcd.Self(_node.Etcd.Local()) is null) { _node.Kernel.Talos("task leaveEtcd: not an etcd member, nothing to leave"); return TaskOutcome.Continue; }
+            await _node.Etcd.LeaveAsync(ct);
+            return TaskOutcome.Continue;
         });
         Add("reloadMeta", (c, _) =>
         {

@@ -20,6 +20,9 @@ public static class ResourceAliases
         ("MetaKeys.runtime.talos.dev", "runtime", ["metakey", "metakeys", "meta"]),
         (BootSlot, "runtime", ["bootslot", "bootslots", "slot", "slots"]),
         ("Versions.runtime.talos.dev", "runtime", ["version", "versions"]),
+        ("Members.etcd.talos.dev", "etcd", ["member", "members", "etcdmember", "etcdmembers"]),
+        ("BlockDevices.block.talos.dev", "runtime", ["blockdevice", "blockdevices", "disk", "disks"]),
+        ("Partitions.block.talos.dev", "runtime", ["partition", "partitions"]),
     ];
 
     /// <summary>The full type name and its default namespace for <paramref name="name"/>.</summary>

@@ -26,6 +26,9 @@ public static class ResourceFormat
         "MetaKeys.runtime.talos.dev" => ["VALUE"],
         ResourceAliases.BootSlot => ["IMAGE VERSION", "BOOTED", "CONFIRMED", "PRIORITY", "TRIES LEFT"],
         "Versions.runtime.talos.dev" => ["VERSION", "SHA"],
+        "Members.etcd.talos.dev" => ["HOSTNAME", "PEER URLS", "CLIENT URLS", "LEARNER", "LEADER"],
+        "BlockDevices.block.talos.dev" => ["SIZE", "TABLE", "PATH"],
+        "Partitions.block.talos.dev" => ["LABEL", "OFFSET", "SIZE", "TYPE"],
         _ => [],
     };
 
@@ -41,6 +44,9 @@ public static class ResourceFormat
             "MetaKeys.runtime.talos.dev" => [MetaKeySpec.Parser.ParseFrom(bytes).Value],
             ResourceAliases.BootSlot => Slot(BootSlotSpec.Parser.ParseFrom(bytes)),
             "Versions.runtime.talos.dev" => Version(VersionSpec.Parser.ParseFrom(bytes)),
+            "Members.etcd.talos.dev" => EtcdMember(EtcdMemberSpec.Parser.ParseFrom(bytes)),
+            "BlockDevices.block.talos.dev" => BlockDeviceSpec.Parser.ParseFrom(bytes) is var d ? [Bytes(d.Size), d.PartitionTable, d.Path] : [],
+            "Partitions.block.talos.dev" => PartitionSpec.Parser.ParseFrom(bytes) is var p ? [p.Label, p.Offset.ToString(CultureInfo.InvariantCulture), Bytes(p.Size), p.TypeGuid] : [],
             _ => [],
         };
         return [node, m.Namespace, Kind(m.Type), m.Id, m.Version, .. spec];
@@ -99,4 +105,19 @@ public static class ResourceFormat
     private static string[] Version(VersionSpec s) => [s.Version, s.Sha];
 
     private static string Bool(bool b) => b ? "true" : "false";
+
+    private static string[] EtcdMember(EtcdMemberSpec s) =>
+        [s.Hostname, string.Join(",", s.PeerUrls), string.Join(",", s.ClientUrls), Bool(s.IsLearner), Bool(s.IsLeader)];
+
+    /// <summary>Sizes as upstream prints them (go-humanize SI: "268 MB", "1.1 GB").</summary>
+    internal static string Bytes(ulong n)
+    {
+        if (n < 1000) return n.ToString(CultureInfo.InvariantCulture) + " B";
+        string[] units = ["kB", "MB", "GB", "TB", "PB", "EB"];
+        var value = (double)n;
+        var i = -1;
+        while (value >= 1000 && i < units.Length - 1) { value /= 1000; i++; }
+        var rounded = Math.Floor(value * 10 + 0.5) / 10;
+        return (rounded < 10 ? rounded.ToString("0.0", CultureInfo.InvariantCulture) : Math.Floor(value + 0.5).ToString("0", CultureInfo.InvariantCulture)) + " " + units[i];
+    }
 }

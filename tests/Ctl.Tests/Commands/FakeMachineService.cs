@@ -135,6 +135,25 @@ public sealed class FakeMachineService(string hostname) : MachineService.Machine
     public override Task<EtcdMemberListResponse> EtcdMemberList(EtcdMemberListRequest request, ServerCallContext context) =>
         Task.FromResult(new EtcdMemberListResponse { Messages = { new EtcdMembers { Metadata = Meta(context), Members = { Members } } } });
 
+    public override Task<EtcdRemoveMemberByIDResponse> EtcdRemoveMemberByID(EtcdRemoveMemberByIDRequest request, ServerCallContext context)
+    {
+        Requests.Enqueue(request);
+        if (Members.All(m => m.Id != request.MemberId)) throw new RpcException(new Status(StatusCode.NotFound, $"etcd member {request.MemberId:x} not found"));
+        return Task.FromResult(new EtcdRemoveMemberByIDResponse { Messages = { new EtcdRemoveMemberByID { Metadata = Meta(context) } } });
+    }
+
+    public override Task<EtcdLeaveClusterResponse> EtcdLeaveCluster(EtcdLeaveClusterRequest request, ServerCallContext context)
+    {
+        Requests.Enqueue(request);
+        return Task.FromResult(new EtcdLeaveClusterResponse { Messages = { new EtcdLeaveCluster { Metadata = Meta(context) } } });
+    }
+
+    public override Task<EtcdForfeitLeadershipResponse> EtcdForfeitLeadership(EtcdForfeitLeadershipRequest request, ServerCallContext context)
+    {
+        Requests.Enqueue(request);
+        return Task.FromResult(new EtcdForfeitLeadershipResponse { Messages = { new EtcdForfeitLeadership { Metadata = Meta(context), Member = "cp-2" } } });
+    }
+
     public override async Task EtcdSnapshot(EtcdSnapshotRequest request, IServerStreamWriter<Data> responseStream, ServerCallContext context)
     {
         for (var i = 0; i < Snapshot.Length; i += 1000)

@@ -125,6 +125,24 @@ public sealed class LifecycleCommandsSendUpstreamRequests : NodeCommandTestBase
     }
 
     [Fact]
+    public async Task Etcd_remove_member_parses_the_hex_id_and_leave_and_forfeit_send_upstream_requests()
+    {
+        Node1.Machine.Members.Add(new EtcdMember { Id = 0xa1b2c3, Hostname = "cp-1" });
+        Assert.Equal((0, "", ""), await Run("etcd", "remove-member", "a1b2c3"));
+        Assert.Equal(0xa1b2c3UL, Assert.IsType<EtcdRemoveMemberByIDRequest>(Assert.Single(Node1.Machine.Requests)).MemberId);
+        var (rc, _, err) = await Run("etcd", "remove-member", "xyz");
+        Assert.Equal(1, rc);
+        Assert.Contains("failed to parse member ID \"xyz\"", err);
+        var (rc2, _, err2) = await Run("etcd", "remove-member", "ff");
+        Assert.Equal(1, rc2);
+        Assert.Contains("etcd member ff not found", err2);
+        Assert.Equal((0, "", ""), await Run("etcd", "leave"));
+        Assert.Equal((0, "Moved leadership to cp-2\n", ""), await Run("etcd", "forfeit-leadership"));
+        Assert.Contains(Node1.Machine.Requests, r => r is EtcdLeaveClusterRequest);
+        Assert.Contains(Node1.Machine.Requests, r => r is EtcdForfeitLeadershipRequest);
+    }
+
+    [Fact]
     public async Task Meta_write_sends_the_hex_key_and_delete_of_a_missing_key_is_one_line()
     {
         var (rc, _, _) = await Run("meta", "write", "0x0a", "hello");

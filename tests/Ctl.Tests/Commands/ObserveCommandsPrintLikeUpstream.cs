@@ -204,5 +204,15 @@ public sealed class ObserveCommandsPrintLikeUpstream : NodeCommandTestBase
         Assert.Equal($"etcd snapshot saved to \"{PathOf("db.snapshot")}\" (3500 bytes)\n", output);
         Assert.Equal(Node1.Machine.Snapshot, File.ReadAllBytes(PathOf("db.snapshot")));
         Assert.False(File.Exists(PathOf("db.snapshot.part")));
+
+        // A Talos.NET snapshot (header "TNED", revision 9, 3 keys, SHA-256 trailer starting 0xdeadbeef) gets upstream's info line.
+        var snap = new byte[48 + 10 + 32];
+        "TNED"u8.CopyTo(snap);
+        snap[23] = 9;
+        snap[47] = 3;
+        new byte[] { 0xde, 0xad, 0xbe, 0xef }.CopyTo(snap, 58);
+        Node1.Machine.Snapshot = snap;
+        var (_, info, _) = await Run("etcd", "snapshot", PathOf("db2.snapshot"));
+        Assert.Equal($"etcd snapshot saved to \"{PathOf("db2.snapshot")}\" (90 bytes)\nsnapshot info: hash deadbeef, revision 9, total keys 3, total size 90\n", info);
     }
 }

@@ -45,6 +45,12 @@ public sealed class ProtoContractGoldenTests
     [InlineData("machine.MachineStatusEvent{stage=1,status=2}")]
     [InlineData("machine.EtcdMember{id=2,hostname=3,peer_urls=4,client_urls=5,is_learner=6}")]
     [InlineData("machine.EtcdMembers{metadata=1,legacy_members=2,members=3}")]
+    [InlineData("machine.EtcdRemoveMemberByIDRequest{member_id=1}")]
+    [InlineData("machine.EtcdRemoveMemberByID{metadata=1}")]
+    [InlineData("machine.EtcdLeaveCluster{metadata=1}")]
+    [InlineData("machine.EtcdForfeitLeadership{metadata=1,member=2}")]
+    [InlineData("machine.EtcdForfeitLeadershipResponse{messages=1}")]
+    [InlineData("machine.EtcdRecover{metadata=1}")]
     [InlineData("machine.MetaWriteRequest{key=1,value=2}")]
     [InlineData("machine.MetaDeleteRequest{key=1}")]
     [InlineData("machine.GenerateClientConfigurationRequest{roles=1,crt_ttl=2}")]
@@ -92,7 +98,7 @@ public sealed class ProtoContractGoldenTests
         Assert.Equal("machine.MachineService", machine.FullName);
         string[] required = ["Version", "ApplyConfiguration", "Bootstrap", "Upgrade", "Rollback", "Reset", "Reboot", "Shutdown",
             "ServiceList", "ServiceStart", "ServiceStop", "ServiceRestart", "Logs", "Dmesg", "Events", "EtcdMemberList",
-            "EtcdSnapshot", "MetaWrite", "MetaDelete", "GenerateClientConfiguration"];
+            "EtcdSnapshot", "EtcdRecover", "EtcdRemoveMemberByID", "EtcdLeaveCluster", "EtcdForfeitLeadership", "MetaWrite", "MetaDelete", "GenerateClientConfiguration"];
         Assert.Empty(required.Except(machine.Methods.Select(m => m.Name)));
         Assert.True(machine.FindMethodByName("Events").IsServerStreaming);
         Assert.Equal("machine.Event", machine.FindMethodByName("Events").OutputType.FullName);
