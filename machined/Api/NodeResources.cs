@@ -39,6 +39,7 @@ public static class NodeResources
                 Version = node.State.BootedVersion.Length > 0 ? node.State.BootedVersion : BuildVersion.Read().Tag,
                 Sha = BuildVersion.Read().Sha,
             })],
+            ResourceTypes.KubernetesComponent => KubernetesComponents(node),
             _ => [],
         };
         return items.OrderBy(i => i.Id, StringComparer.Ordinal).Select(i => new Resource
@@ -49,6 +50,17 @@ public static class NodeResources
     }
 
     private static (string, IMessage?, string) Spec(string id, IMessage spec) => (id, spec, Yaml(spec));
+
+    private static IEnumerable<(string, IMessage?, string)> KubernetesComponents(NodeRuntime node) =>
+        (node.Services?.Units ?? []).Where(u => u.Image.Length > 0).Select(u =>
+        {
+            var s = u.Snapshot();
+            return Spec(u.Id, new KubernetesComponentSpec
+            {
+                Image = u.Image, Version = Talos.Core.Kubernetes.ImageTag.VersionOf(u.Image)?.ToString() ?? "",
+                Running = s.State == Talos.Machined.Services.ServiceState.Running, Healthy = s.Healthy, State = s.State.ToString(),
+            });
+        });
 
     private static (string, IMessage?, string) MachineStatus(NodeRuntime node)
     {

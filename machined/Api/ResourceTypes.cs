@@ -29,6 +29,9 @@ public static class ResourceTypes
     /// <summary>Running version (Talos.NET only).</summary>
     public const string Version = "Versions.runtime.talos.dev";
 
+    /// <summary>Simulated Kubernetes components with their image and version (Talos.NET only, issue #12).</summary>
+    public const string KubernetesComponent = "KubernetesComponents.kubernetes.talos.dev";
+
     /// <summary>All served types, by full type name.</summary>
     public static IReadOnlyDictionary<string, ResourceTypeInfo> All { get; } = new[]
     {
@@ -38,6 +41,7 @@ public static class ResourceTypes
         new ResourceTypeInfo(MetaKey, "runtime", false, ["metakey", "metakeys"]),
         new ResourceTypeInfo(BootSlot, "runtime", false, ["bootslot", "bootslots"]),
         new ResourceTypeInfo(Version, "runtime", false, ["version", "versions"]),
+        new ResourceTypeInfo(KubernetesComponent, "k8s", false, ["kubernetescomponent", "kubernetescomponents", "k8scomponent", "k8scomponents"]),
     }.ToDictionary(t => t.Type, StringComparer.Ordinal);
 
     /// <summary>

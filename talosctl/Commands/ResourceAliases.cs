@@ -12,6 +12,9 @@ public static class ResourceAliases
     /// <summary>BootSlots.runtime.talos.dev.</summary>
     public const string BootSlot = "BootSlots.runtime.talos.dev";
 
+    /// <summary>KubernetesComponents.kubernetes.talos.dev (simulated components, issue #12).</summary>
+    public const string KubernetesComponent = "KubernetesComponents.kubernetes.talos.dev";
+
     private static readonly (string Type, string Namespace, string[] Aliases)[] Known =
     [
         ("MachineStatuses.runtime.talos.dev", "runtime", ["machinestatus", "machinestatuses", "ms"]),
@@ -20,6 +23,7 @@ public static class ResourceAliases
         ("MetaKeys.runtime.talos.dev", "runtime", ["metakey", "metakeys", "meta"]),
         (BootSlot, "runtime", ["bootslot", "bootslots", "slot", "slots"]),
         ("Versions.runtime.talos.dev", "runtime", ["version", "versions"]),
+        (KubernetesComponent, "k8s", ["kubernetescomponent", "kubernetescomponents", "k8scomponent", "k8scomponents"]),
     ];
 
     /// <summary>The full type name and its default namespace for <paramref name="name"/>.</summary>

@@ -26,6 +26,7 @@ public static class ResourceFormat
         "MetaKeys.runtime.talos.dev" => ["VALUE"],
         ResourceAliases.BootSlot => ["IMAGE VERSION", "BOOTED", "CONFIRMED", "PRIORITY", "TRIES LEFT"],
         "Versions.runtime.talos.dev" => ["VERSION", "SHA"],
+        ResourceAliases.KubernetesComponent => ["IMAGE", "K8S VERSION", "STATE", "HEALTHY"],
         _ => [],
     };
 
@@ -41,6 +42,7 @@ public static class ResourceFormat
             "MetaKeys.runtime.talos.dev" => [MetaKeySpec.Parser.ParseFrom(bytes).Value],
             ResourceAliases.BootSlot => Slot(BootSlotSpec.Parser.ParseFrom(bytes)),
             "Versions.runtime.talos.dev" => Version(VersionSpec.Parser.ParseFrom(bytes)),
+            ResourceAliases.KubernetesComponent => Component(KubernetesComponentSpec.Parser.ParseFrom(bytes)),
             _ => [],
         };
         return [node, m.Namespace, Kind(m.Type), m.Id, m.Version, .. spec];
@@ -99,4 +101,6 @@ public static class ResourceFormat
     private static string[] Version(VersionSpec s) => [s.Version, s.Sha];
 
     private static string Bool(bool b) => b ? "true" : "false";
+
+    private static string[] Component(KubernetesComponentSpec s) => [s.Image, s.Version, s.State, Bool(s.Healthy)];
 }
