@@ -154,7 +154,7 @@ public sealed class UpgradeK8sRunner(IReadOnlyList<IMachineClient> clients, CliC
         }
         catch (RpcException e)
         {
-            throw new StepFailedException($"reading the machine config: {RpcErrors.Describe(e, c.Node, c.Insecure)}");
+            throw new StepFailedException($"could not read the machine config: {RpcErrors.Describe(e, c.Node, c.Insecure)}");
         }
     }
 
