@@ -66,10 +66,13 @@ public static class KubeconfigCommand
     }
 
     /// <summary>The first path of <c>$KUBECONFIG</c>, else <c>~/.kube/config</c> (kubectl's default file).</summary>
-    public static string DefaultPath()
+    public static string DefaultPath() =>
+        DefaultPath(Environment.GetEnvironmentVariable("KUBECONFIG"), Environment.GetFolderPath(Environment.SpecialFolder.UserProfile));
+
+    /// <summary><see cref="DefaultPath()"/> from the given environment value and home directory.</summary>
+    public static string DefaultPath(string? kubeconfigEnv, string home)
     {
-        var env = Environment.GetEnvironmentVariable("KUBECONFIG");
-        var first = env?.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
-        return first ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".kube", "config");
+        var first = kubeconfigEnv?.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
+        return first ?? Path.Combine(home, ".kube", "config");
     }
 }
