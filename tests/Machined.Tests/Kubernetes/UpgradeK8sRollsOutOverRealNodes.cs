@@ -72,6 +72,25 @@ public sealed class UpgradeK8sRollsOutOverRealNodes(TwoControlPlanes fx)
                 Assert.EndsWith(":v1.31.0", h.Node.Services!.Find(id)!.Image, StringComparison.Ordinal);
         await EveryStepIsInTheEventsOfCp1(since);
         await ServicesAndGetShowTheVersions();
+        await A_unit_that_never_becomes_healthy_stops_the_rollout_until_it_runs_again();
+    }
+
+    /// <summary>An operator stopped kube-scheduler on node 1: its step times out; once it is started, a rerun finishes.</summary>
+    private async Task A_unit_that_never_becomes_healthy_stops_the_rollout_until_it_runs_again()
+    {
+        var (src, _, serr) = await fx.Talosctl(null, "-n", Cp1Dial(), "service", "kube-scheduler", "stop");
+        Assert.True(src == 0, serr);
+        var (rc, output, err) = await fx.Talosctl(null, "upgrade-k8s", "--to", "1.31.1", "--health-timeout", "1s");
+        Assert.Equal(1, rc);
+        Assert.Contains(Line(Cp1, "waiting for kube-scheduler to be healthy"), output, StringComparison.Ordinal);
+        Assert.Contains($"error: upgrade-k8s stopped at kube-scheduler on \"{Cp1}\": kube-scheduler did not become healthy at \"registry.k8s.io/kube-scheduler:v1.31.1\" within 1s (state Finished, image \"registry.k8s.io/kube-scheduler:v1.31.1\", not healthy)", err, StringComparison.Ordinal);
+        Assert.Equal(Talos.Machined.Services.ServiceState.Finished, fx.Cp1.Node.Services!.Find("kube-scheduler")!.State);
+        var (src2, _, serr2) = await fx.Talosctl(null, "-n", Cp1Dial(), "service", "kube-scheduler", "start");
+        Assert.True(src2 == 0, serr2);
+        var (rc2, out2, err2) = await fx.Talosctl(null, "upgrade-k8s", "--to", "1.31.1", "--health-timeout", "10s");
+        Assert.True(rc2 == 0, err2 + out2);
+        Assert.Contains(Line(Cp1, "kube-scheduler is already at version \"v1.31.1\""), out2, StringComparison.Ordinal);
+        Assert.Contains(Line(Cp1, "kube-scheduler: running \"registry.k8s.io/kube-scheduler:v1.31.1\", healthy"), out2, StringComparison.Ordinal);
     }
 
     private async Task EveryStepIsInTheEventsOfCp1(ulong since)
