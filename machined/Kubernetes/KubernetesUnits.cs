@@ -45,7 +45,8 @@ public static class KubernetesUnits
     /// <summary>
     /// Brings the running units to the images of <paramref name="config"/>: each unit whose image changed is
     /// stopped and started again with the new image (upstream: the kubelet restarts, or the static pod is
-    /// replaced). Units already at their image are left alone, so re-applying a config restarts nothing.
+    /// replaced). Units already at their image are left alone, so re-applying a config restarts nothing; a unit an
+    /// operator stopped only gets its new image and stays stopped until started (upgrade-k8s then reports it unhealthy).
     /// Returns what each restart went through, in order, for the node's log.
     /// </summary>
     public static IReadOnlyList<KubernetesRestart> Reconcile(ServiceSupervisor services, MachineConfig config, TimeProvider time)
