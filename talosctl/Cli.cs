@@ -32,6 +32,8 @@ public static class Cli
         root.Subcommands.Add(HealthCommand.Build(g, io));
         root.Subcommands.Add(EventsCommand.Build(g, io));
         root.Subcommands.Add(EtcdCommand.Build(g, io));
+        root.Subcommands.Add(KubeconfigCommand.Build(g, io));
+        root.Subcommands.Add(UpgradeK8sCommand.Build(g, io));
         root.Subcommands.Add(MetaCommand.Build(g, io));
         root.Subcommands.Add(AuditCommand.Build(g, io));
         root.Subcommands.Add(ForensicsCommand.Build(g, io));

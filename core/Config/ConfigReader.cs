@@ -48,7 +48,13 @@ internal static class ConfigReader
         r.Obj("controlPlane", x => new ControlPlaneConfig(x.Str("endpoint"))),
         r.Obj("network", x => new ClusterNetworkConfig(x.Str("dnsDomain"), x.Strs("podSubnets"), x.Strs("serviceSubnets"),
             x.Obj("cni", c => new CniHolder(c.Str("name")))?.Name ?? "")),
-        r.Str("token"), r.Obj("ca", Cert), r.Obj("etcd", x => new EtcdConfig(x.Obj("ca", Cert))));
+        r.Str("token"), r.Obj("ca", Cert), r.Obj("etcd", x => new EtcdConfig(x.Obj("ca", Cert))))
+    {
+        ApiServer = r.Obj("apiServer", Component), ControllerManager = r.Obj("controllerManager", Component),
+        Proxy = r.Obj("proxy", Component), Scheduler = r.Obj("scheduler", Component),
+    };
+
+    private static ComponentConfig Component(MapReader r) => new(r.Str("image"));
 
     private static AuditConfig Audit(MapReader r) => new(r.Str("connectionString"), r.Str("schema"));
 
@@ -81,6 +87,8 @@ internal static class ConfigWriter
         .Obj("time", m.Time is { } t ? new MapWriter().Bool("disabled", t.Disabled).Strs("servers", t.Servers).Build() : null)
         .StrMap("sysctls", m.Sysctls)
         .Build();
+
+    private static YMap? Component(ComponentConfig? c) => c is null ? null : new MapWriter().Str("image", c.Image).Build();
 
     private static YMap? Cert(CertAndKey? c) => c is null ? null : new MapWriter().Str("crt", c.Crt).Str("key", c.Key).Build();
 
@@ -118,6 +126,8 @@ internal static class ConfigWriter
                 .Obj("cni", n.CniName.Length > 0 ? new MapWriter().Str("name", n.CniName).Build() : null).Build()
             : null)
         .Str("token", c.Token).Obj("ca", Cert(c.Ca))
+        .Obj("apiServer", Component(c.ApiServer)).Obj("controllerManager", Component(c.ControllerManager))
+        .Obj("proxy", Component(c.Proxy)).Obj("scheduler", Component(c.Scheduler))
         .Obj("etcd", c.Etcd is { } e ? new MapWriter().Obj("ca", Cert(e.Ca)).Build() : null)
         .Build();
 }

@@ -82,9 +82,31 @@ public sealed record ClusterNetworkConfig(string DnsDomain, ValueList<string> Po
 /// <summary><c>cluster.etcd</c>.</summary>
 public sealed record EtcdConfig(CertAndKey? Ca);
 
+/// <summary>
+/// <c>cluster.apiServer</c>, <c>cluster.controllerManager</c>, <c>cluster.scheduler</c>, <c>cluster.proxy</c>: the
+/// component's container image (upstream has more fields; Talos.NET reads the image, whose tag is the version of the
+/// simulated component, issue #12).
+/// </summary>
+public sealed record ComponentConfig(string Image);
+
 /// <summary><c>cluster</c>.</summary>
 public sealed record ClusterSection(string Id, string Secret, string ClusterName, ControlPlaneConfig? ControlPlane,
-    ClusterNetworkConfig? Network, string Token, CertAndKey? Ca, EtcdConfig? Etcd);
+    ClusterNetworkConfig? Network, string Token, CertAndKey? Ca, EtcdConfig? Etcd)
+{
+    // Init-only rather than positional so that every existing constructor call stays valid (issue #12).
+
+    /// <summary><c>cluster.apiServer</c> (control planes).</summary>
+    public ComponentConfig? ApiServer { get; init; }
+
+    /// <summary><c>cluster.controllerManager</c> (control planes).</summary>
+    public ComponentConfig? ControllerManager { get; init; }
+
+    /// <summary><c>cluster.proxy</c>.</summary>
+    public ComponentConfig? Proxy { get; init; }
+
+    /// <summary><c>cluster.scheduler</c> (control planes).</summary>
+    public ComponentConfig? Scheduler { get; init; }
+}
 
 /// <summary>
 /// <c>audit</c> — OUR EXTENSION: where machined mirrors its event log for fleet audit (PostgreSQL via Marten).

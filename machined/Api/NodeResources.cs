@@ -42,6 +42,7 @@ public static partial class NodeResources
             ResourceTypes.EtcdMember => EtcdMembers(node),
             ResourceTypes.BlockDevice => BlockDevices(node),
             ResourceTypes.Partition => Partitions(node),
+            ResourceTypes.KubernetesComponent => KubernetesComponents(node),
             _ => [],
         };
         return items.OrderBy(i => i.Id, StringComparer.Ordinal).Select(i => new Resource
@@ -52,6 +53,17 @@ public static partial class NodeResources
     }
 
     private static (string, IMessage?, string) Spec(string id, IMessage spec) => (id, spec, Yaml(spec));
+
+    private static IEnumerable<(string, IMessage?, string)> KubernetesComponents(NodeRuntime node) =>
+        (node.Services?.Units ?? []).Where(u => u.Image.Length > 0).Select(u =>
+        {
+            var s = u.Snapshot();
+            return Spec(u.Id, new KubernetesComponentSpec
+            {
+                Image = u.Image, Version = Talos.Core.Kubernetes.ImageTag.VersionOf(u.Image)?.ToString() ?? "",
+                Running = s.State == Talos.Machined.Services.ServiceState.Running, Healthy = s.Healthy, State = s.State.ToString(),
+            });
+        });
 
     private static (string, IMessage?, string) MachineStatus(NodeRuntime node)
     {

@@ -49,6 +49,7 @@ public static class RbacPolicy
         ["/machine.MachineService/EtcdSnapshot"] = AOE,
         ["/machine.MachineService/GenerateClientConfiguration"] = A,
         ["/machine.MachineService/Hostname"] = AOR,
+        ["/machine.MachineService/Kubeconfig"] = A,
         ["/machine.MachineService/Logs"] = AOR,
         ["/machine.MachineService/MetaWrite"] = AM,
         ["/machine.MachineService/MetaDelete"] = AM,

@@ -35,6 +35,8 @@ public static class ResourceTypes
     public const string BlockDevice = "BlockDevices.block.talos.dev";
     /// <summary>The system disk's GPT partitions (Talos.NET only).</summary>
     public const string Partition = "Partitions.block.talos.dev";
+    /// <summary>Simulated Kubernetes components with their image and version (Talos.NET only, issue #12).</summary>
+    public const string KubernetesComponent = "KubernetesComponents.kubernetes.talos.dev";
 
     /// <summary>All served types, by full type name.</summary>
     public static IReadOnlyDictionary<string, ResourceTypeInfo> All { get; } = new[]
@@ -48,6 +50,7 @@ public static class ResourceTypes
         new ResourceTypeInfo(EtcdMember, "etcd", false, ["member", "members", "etcdmember", "etcdmembers"]),
         new ResourceTypeInfo(BlockDevice, "runtime", false, ["blockdevice", "blockdevices", "disk", "disks"]),
         new ResourceTypeInfo(Partition, "runtime", false, ["partition", "partitions"]),
+        new ResourceTypeInfo(KubernetesComponent, "k8s", false, ["kubernetescomponent", "kubernetescomponents", "k8scomponent", "k8scomponents"]),
     }.ToDictionary(t => t.Type, StringComparer.Ordinal);
 
     /// <summary>

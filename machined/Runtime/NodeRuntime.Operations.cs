@@ -91,6 +91,7 @@ public sealed partial class NodeRuntime
             });
             if (!appended) return;   // another config was applied meanwhile: it wins
             ActivateConfig(previous, stored);
+            await ReconcileKubernetesAsync("", "", CancellationToken.None);
             Kernel.Talos($"try-mode config reverted after {timeout.TotalSeconds:0.#}s");
         });
     }

@@ -49,14 +49,19 @@ internal sealed partial class NodeTasks
             {
                 RevertedDigest = reverted, RestoredDigest = previous.Digest, Reason = "try mode interrupted; the stored config is active again",
             }, ct);
-            if (appended) _node.ActivateConfig(previous, stored);
+            if (appended)
+            {
+                _node.ActivateConfig(previous, stored);
+                await _node.ReconcileKubernetesAsync(c.ActorId, c.SequenceId, ct);
+            }
             return TaskOutcome.Continue;
         });
-        Add("applyConfigLive", (c, _) =>
+        Add("applyConfigLive", async (c, ct) =>
         {
             var p = PendingConfig(c);
             _node.ActivateConfig(p.Config, p.Bytes);
-            return Ok;
+            await _node.ReconcileKubernetesAsync(c.ActorId, c.SequenceId, ct);   // issue #12: new images restart their units
+            return TaskOutcome.Continue;
         });
     }
 

@@ -14,6 +14,7 @@ internal sealed partial class NodeTasks
         {
             var booted = _node.Booted ?? throw new InvalidOperationException("startAllServices: no image is booted");
             var s = new ServiceSupervisor(_node.Options.Time, _node.IsControlPlane, booted.Profile);
+            Kubernetes.KubernetesUnits.Register(s, _node.Config);   // simulated Kubernetes components (issue #12)
             _node.AttachServices(s);
             s.StartAll();
             var changes = s.List().Select(x => Core.Events.NodeEvents.Create(0, _node.Options.Time, c.ActorId, c.SequenceId, e =>

@@ -70,7 +70,8 @@ public sealed class ServiceSupervisor
             return true;
         }
         u.Transition(ServiceState.Preparing, "Creating service runner");
-        u.Transition(ServiceState.Running, "Started task " + id);
+        // Kubernetes components name their (simulated) container image, so `services` shows the running version.
+        u.Transition(ServiceState.Running, u.Image.Length == 0 ? "Started task " + id : $"Started task {id} (simulated) for container {u.Image}");
         if (Profile == ServiceProfiles.KubeletNeverHealthy && id == "kubelet")
             u.SetHealth(false, "node not ready: container runtime network not ready: NetworkReady=false");
         else
@@ -100,7 +101,7 @@ public sealed class ServiceSupervisor
     /// <summary>A snapshot of every unit.</summary>
     public IReadOnlyList<ServiceSnapshot> List() => Units.Select(u => u.Snapshot()).ToList();
 
-    private void Add(string id, params string[] deps)
+    internal void Add(string id, params string[] deps)
     {
         lock (_gate) _units[id] = new ServiceUnit(id, deps, _time);
     }

@@ -41,6 +41,12 @@ public sealed class ServiceUnit
     /// <summary>The log ring (what <c>talosctl logs</c> reads).</summary>
     public LogRing Logs { get; }
 
+    /// <summary>
+    /// The container image a simulated Kubernetes component runs ("" for system services); its tag is the version
+    /// (issue #12). Set by <c>KubernetesUnits</c> before a (re)start.
+    /// </summary>
+    public string Image { get; set; } = "";
+
     /// <summary>Current state.</summary>
     public ServiceState State { get; private set; } = ServiceState.Initialized;
 

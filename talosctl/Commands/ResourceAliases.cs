@@ -12,6 +12,9 @@ public static class ResourceAliases
     /// <summary>BootSlots.runtime.talos.dev.</summary>
     public const string BootSlot = "BootSlots.runtime.talos.dev";
 
+    /// <summary>KubernetesComponents.kubernetes.talos.dev (simulated components, issue #12).</summary>
+    public const string KubernetesComponent = "KubernetesComponents.kubernetes.talos.dev";
+
     private static readonly (string Type, string Namespace, string[] Aliases)[] Known =
     [
         ("MachineStatuses.runtime.talos.dev", "runtime", ["machinestatus", "machinestatuses", "ms"]),
@@ -23,6 +26,7 @@ public static class ResourceAliases
         ("Members.etcd.talos.dev", "etcd", ["member", "members", "etcdmember", "etcdmembers"]),
         ("BlockDevices.block.talos.dev", "runtime", ["blockdevice", "blockdevices", "disk", "disks"]),
         ("Partitions.block.talos.dev", "runtime", ["partition", "partitions"]),
+        (KubernetesComponent, "k8s", ["kubernetescomponent", "kubernetescomponents", "k8scomponent", "k8scomponents"]),
     ];
 
     /// <summary>The full type name and its default namespace for <paramref name="name"/>.</summary>

@@ -29,6 +29,7 @@ public static class ResourceFormat
         "Members.etcd.talos.dev" => ["HOSTNAME", "PEER URLS", "CLIENT URLS", "LEARNER", "LEADER"],
         "BlockDevices.block.talos.dev" => ["SIZE", "TABLE", "PATH"],
         "Partitions.block.talos.dev" => ["LABEL", "OFFSET", "SIZE", "TYPE"],
+        ResourceAliases.KubernetesComponent => ["IMAGE", "K8S VERSION", "STATE", "HEALTHY"],
         _ => [],
     };
 
@@ -47,6 +48,7 @@ public static class ResourceFormat
             "Members.etcd.talos.dev" => EtcdMember(EtcdMemberSpec.Parser.ParseFrom(bytes)),
             "BlockDevices.block.talos.dev" => BlockDeviceSpec.Parser.ParseFrom(bytes) is var d ? [Bytes(d.Size), d.PartitionTable, d.Path] : [],
             "Partitions.block.talos.dev" => PartitionSpec.Parser.ParseFrom(bytes) is var p ? [p.Label, p.Offset.ToString(CultureInfo.InvariantCulture), Bytes(p.Size), p.TypeGuid] : [],
+            ResourceAliases.KubernetesComponent => Component(KubernetesComponentSpec.Parser.ParseFrom(bytes)),
             _ => [],
         };
         return [node, m.Namespace, Kind(m.Type), m.Id, m.Version, .. spec];
@@ -120,4 +122,5 @@ public static class ResourceFormat
         var rounded = Math.Floor(value * 10 + 0.5) / 10;
         return (rounded < 10 ? rounded.ToString("0.0", CultureInfo.InvariantCulture) : Math.Floor(value + 0.5).ToString("0", CultureInfo.InvariantCulture)) + " " + units[i];
     }
+    private static string[] Component(KubernetesComponentSpec s) => [s.Image, s.Version, s.State, Bool(s.Healthy)];
 }

@@ -1,5 +1,3 @@
-using System.Text;
-using Talos.Core.Config.Yaml;
 using Talos.Core.Pki;
 
 namespace Talos.Ctl.Gen;
@@ -13,10 +11,10 @@ namespace Talos.Ctl.Gen;
 public static class AdminKubeconfig
 {
     /// <summary>Validity of the admin client certificate (upstream: one year).</summary>
-    public static readonly TimeSpan DefaultValidity = TimeSpan.FromDays(365);
+    public static readonly TimeSpan DefaultValidity = Talos.Core.Kubernetes.AdminKubeconfig.DefaultValidity;
 
     /// <summary>Kubernetes' superuser group.</summary>
-    public const string AdminGroup = "system:masters";
+    public const string AdminGroup = Talos.Core.Kubernetes.AdminKubeconfig.AdminGroup;
 
     /// <summary>The kubeconfig YAML text.</summary>
     /// <param name="secrets">The cluster's bundle (its Kubernetes CA key signs the client certificate).</param>
@@ -41,31 +39,7 @@ public static class AdminKubeconfig
         ArgumentNullException.ThrowIfNull(kubernetesCa);
         ArgumentException.ThrowIfNullOrWhiteSpace(clusterName);
         var server = ClusterEndpoint.Parse(endpoint);
-        var ca = kubernetesCa.Key.Length > 0 ? kubernetesCa.ToAuthority() : CertificateAuthority.FromPem(kubernetesCa.Crt, null);
-        var client = ca.IssueClient(pki, [AdminGroup], DefaultValidity, username);
-        var id = $"{username}@{clusterName}";
-        var root = Map(
-            ("apiVersion", S("v1")),
-            ("kind", S("Config")),
-            ("clusters", Seq(Map(
-                ("name", S(clusterName)),
-                ("cluster", Map(("server", S(server.OriginalString)), ("certificate-authority-data", S(B64(kubernetesCa.Crt)))))))),
-            ("users", Seq(Map(
-                ("name", S(id)),
-                ("user", Map(("client-certificate-data", S(B64(client.CertificatePem))), ("client-key-data", S(B64(client.KeyPem)))))))),
-            ("contexts", Seq(Map(
-                ("context", Map(("cluster", S(clusterName)), ("namespace", S("default")), ("user", S(id)))),
-                ("name", S(id))))),
-            ("current-context", S(id)));
-        return YamlText.Write([root]);
+        // The renderer lives in core so that a control-plane node renders the same file (Kubeconfig RPC, issue #12).
+        return Talos.Core.Kubernetes.AdminKubeconfig.Render(kubernetesCa.Crt, kubernetesCa.Key, clusterName, server, pki, username);
     }
-
-    private static YScalar S(string v) => YScalar.Str(v);
-
-    private static YSeq Seq(params YNode[] items) => new(items);
-
-    private static string B64(string pem) => Convert.ToBase64String(Encoding.UTF8.GetBytes(pem));
-
-    internal static YMap Map(params (string Key, YNode Value)[] entries) =>
-        new(entries.Select(e => new YEntry(e.Key, e.Value)).ToList());
 }

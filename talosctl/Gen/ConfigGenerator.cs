@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
 using Talos.Core.Config;
+using Talos.Core.Kubernetes;
 using Talos.Core.Pki;
 using Talos.Ctl.Config;
 
@@ -83,7 +84,15 @@ public static partial class ConfigGenerator
             Token: s.BootstrapToken,
             Ca: Cert(s.Certs.K8s, withKey: controlPlane),
             // Validation forbids etcd config on workers (upstream: "etcd config is only allowed on control plane machines").
-            Etcd: controlPlane ? new EtcdConfig(Cert(s.Certs.Etcd, withKey: true)) : null);
+            Etcd: controlPlane ? new EtcdConfig(Cert(s.Certs.Etcd, withKey: true)) : null)
+        {
+            // Upstream's component images at the chosen version: their tags are the versions the simulated units
+            // run and upgrade-k8s changes (issue #12). kube-proxy is a unit on every node here, so workers carry it too.
+            ApiServer = controlPlane ? Image(KubeComponent.ApiServer, version) : null,
+            ControllerManager = controlPlane ? Image(KubeComponent.ControllerManager, version) : null,
+            Proxy = Image(KubeComponent.Proxy, version),
+            Scheduler = controlPlane ? Image(KubeComponent.Scheduler, version) : null,
+        };
         return new MachineConfig(MachineConfig.V1Alpha1, Debug: false, Persist: true, machine, cluster, Audit: null, Hostname: null);
     }
 
@@ -107,6 +116,8 @@ public static partial class ConfigGenerator
         };
         return cfg;
     }
+
+    private static ComponentConfig Image(KubeComponent c, string version) => new($"{c.Repository}:v{version}");
 
     private static CertAndKey Cert(PemPair p, bool withKey) => new(B64(p.Crt), withKey ? B64(p.Key) : "");
 

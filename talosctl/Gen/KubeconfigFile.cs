@@ -2,8 +2,8 @@ namespace Talos.Ctl.Gen;
 
 /// <summary>
 /// Writes a kubeconfig to disk with <c>talosctl kubeconfig [path] [--force] [--merge]</c> semantics: a missing file is
-/// created; an existing one is merged into (<see cref="KubeconfigMerge"/>) when <c>merge</c> is set, overwritten
-/// with <c>force</c>, and otherwise refused. Files are written atomically, mode 0600.
+/// created; an existing one is merged into (<see cref="KubeconfigMerge"/>) when <c>merge</c> is set (clashing
+/// entries renamed, or replaced with <c>force</c>), overwritten with <c>force</c> alone, and otherwise refused. Files are written atomically, mode 0600.
 /// </summary>
 public static class KubeconfigFile
 {
@@ -21,7 +21,7 @@ public static class KubeconfigFile
         }
         if (!merge)
             throw new OutputExistsException(path);
-        var result = KubeconfigMerge.Merge(File.ReadAllText(path), kubeconfig);
+        var result = KubeconfigMerge.Merge(File.ReadAllText(path), kubeconfig, overwrite: force);
         OutputFiles.WriteOne(path, result.Yaml);
         return result.Renames;
     }

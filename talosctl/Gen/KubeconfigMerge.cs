@@ -29,17 +29,21 @@ public static class KubeconfigMerge
 {
     private static readonly string[] Sections = ["clusters", "users", "contexts"];
 
-    /// <summary>Merges <paramref name="incoming"/> into <paramref name="existing"/> ("" = an empty file).</summary>
+    /// <summary>
+    /// Merges <paramref name="incoming"/> into <paramref name="existing"/> ("" = an empty file). With
+    /// <paramref name="overwrite"/> (upstream's <c>--merge --force</c>) a clashing entry replaces the existing one
+    /// of that name instead of being renamed.
+    /// </summary>
     /// <exception cref="KubeconfigException">Either text is not a kubeconfig.</exception>
-    public static KubeconfigMergeResult Merge(string existing, string incoming)
+    public static KubeconfigMergeResult Merge(string existing, string incoming, bool overwrite = false)
     {
         var baseMap = Read(existing, "existing kubeconfig", allowEmpty: true);
         var inMap = Read(incoming, "new kubeconfig", allowEmpty: false);
         var renames = new List<KubeconfigRename>();
-        var clusterNames = MergeSection(ref baseMap, inMap, "clusters", "cluster", renames, null);
-        var userNames = MergeSection(ref baseMap, inMap, "users", "user", renames, null);
+        var clusterNames = MergeSection(ref baseMap, inMap, "clusters", "cluster", renames, null, overwrite);
+        var userNames = MergeSection(ref baseMap, inMap, "users", "user", renames, null, overwrite);
         var contextNames = MergeSection(ref baseMap, inMap, "contexts", "context", renames,
-            ctx => Remap(ctx, clusterNames, userNames));
+            ctx => Remap(ctx, clusterNames, userNames), overwrite);
         if (inMap.Get("current-context") is YScalar { IsNull: false } cur)
             baseMap = baseMap.Set("current-context", YScalar.Str(contextNames.GetValueOrDefault(cur.Value, cur.Value)));
         foreach (var (key, value) in new[] { ("apiVersion", "v1"), ("kind", "Config") })
@@ -49,7 +53,7 @@ public static class KubeconfigMerge
     }
 
     private static Dictionary<string, string> MergeSection(ref YMap target, YMap incoming, string section, string kind,
-        List<KubeconfigRename> renames, Func<YMap, YMap>? transform)
+        List<KubeconfigRename> renames, Func<YMap, YMap>? transform, bool overwrite)
     {
         var names = new Dictionary<string, string>(StringComparer.Ordinal);
         var list = Entries(target, section).ToList();
@@ -57,6 +61,12 @@ public static class KubeconfigMerge
         {
             var item = transform is null ? entry : transform(entry);
             var name = NameOf(item);
+            if (overwrite && list.FindIndex(e => NameOf(e) == name) is var at and >= 0)
+            {
+                list[at] = item;
+                names[name] = name;
+                continue;
+            }
             var final = name;
             for (var i = 1; list.FirstOrDefault(e => NameOf(e) == final) is { } clash; i++)
             {

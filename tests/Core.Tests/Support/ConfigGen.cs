@@ -50,7 +50,14 @@ internal static class ConfigGen
         from net in Opt(from d in Str from p in List(Str) from s in List(Str) from cni in Str select new ClusterNetworkConfig(d, p, s, cni))
         from ca in Opt(Cert)
         from etcd in Opt(Opt(Cert).Select(c => new EtcdConfig(c)))
-        select new ClusterSection("id", "secret", name, new ControlPlaneConfig(endpoint), net, "tok", ca, etcd);
+        from api in Opt(Str.Select(i => new ComponentConfig(i)))
+        from cm in Opt(Str.Select(i => new ComponentConfig(i)))
+        from proxy in Opt(Str.Select(i => new ComponentConfig(i)))
+        from sched in Opt(Str.Select(i => new ComponentConfig(i)))
+        select new ClusterSection("id", "secret", name, new ControlPlaneConfig(endpoint), net, "tok", ca, etcd)
+        {
+            ApiServer = api, ControllerManager = cm, Proxy = proxy, Scheduler = sched,
+        };
 
     public static Gen<MachineConfig> Configs =>
         from debug in B

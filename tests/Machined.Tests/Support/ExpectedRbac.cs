@@ -24,6 +24,7 @@ public static class ExpectedRbac
         ["/machine.MachineService/EtcdSnapshot"] = "AOE",
         ["/machine.MachineService/GenerateClientConfiguration"] = "A",
         ["/machine.MachineService/Hostname"] = "AOR",
+        ["/machine.MachineService/Kubeconfig"] = "A",
         ["/machine.MachineService/Logs"] = "AOR",
         ["/machine.MachineService/MetaWrite"] = "AM",
         ["/machine.MachineService/MetaDelete"] = "AM",
