@@ -89,13 +89,20 @@ public sealed class FleetMirror
     /// <summary>
     /// Mirrors until cancelled: a pass every <paramref name="poll"/>; after a
     /// failed pass waits with exponential backoff (from 100 ms, doubling, capped at <paramref name="maxBackoff"/>).
+    /// <paramref name="afterPass"/> runs after each pass (the node signs its head there) and may replace the result.
     /// </summary>
-    public async Task RunAsync(TimeProvider time, TimeSpan poll, TimeSpan maxBackoff, Action<MirrorResult>? report, CancellationToken ct)
+    public async Task RunAsync(TimeProvider time, TimeSpan poll, TimeSpan maxBackoff, Action<MirrorResult>? report, CancellationToken ct,
+        Func<MirrorResult, CancellationToken, Task<MirrorResult>>? afterPass = null)
     {
         var backoff = TimeSpan.FromMilliseconds(100);
         while (!ct.IsCancellationRequested)
         {
             var r = await SyncOnceAsync(ct);
+            if (afterPass is not null)
+            {
+                try { r = await afterPass(r, ct); }
+                catch (Exception e) when (IsTransient(e) && !ct.IsCancellationRequested) { r = r with { Error = e.GetBaseException().Message }; }
+            }
             report?.Invoke(r);
             var wait = r.Error is null ? poll : backoff;
             backoff = r.Error is null ? TimeSpan.FromMilliseconds(100) : TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, maxBackoff.Ticks));

@@ -52,13 +52,13 @@ public sealed class ANodeMirrorsItsMetaLogToTheFleetStore : IAsyncLifetime
         await node.DisposeAsync();
     }
 
-    private static async Task Until(Func<bool> done, string what)
+    internal static async Task Until(Func<bool> done, string what)
     {
         for (var i = 0; i < 600 && !done(); i++) await Task.Delay(50);
         Assert.True(done(), "timed out: " + what);
     }
 
-    private static string Config(string cs, string schema) => $"""
+    internal static string Config(string cs, string schema) => $"""
         version: v1alpha1
         debug: false
         persist: true
