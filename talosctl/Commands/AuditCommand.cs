@@ -13,6 +13,7 @@ public static class AuditCommand
         cmd.Subcommands.Add(AuditVerifyCommand.Build(io));
         cmd.Subcommands.Add(AuditExportCommand.Build(io));
         cmd.Subcommands.Add(AuditDiffCommand.Build(g, io));
+        cmd.Subcommands.Add(AuditFleetCommand.Build(io));
         return cmd;
     }
 }

@@ -30,7 +30,7 @@ internal static class FleetStoreReader
         return (key, head.Length == 0 ? null : SignedHead.Decode(Convert.FromBase64String(head)));
     }
 
-    private static void CheckSchema(string schema)
+    internal static void CheckSchema(string schema)
     {
         if (schema.Length == 0 || !schema.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))
             throw new ArgumentException($"schema '{schema}' is not a plain identifier (letters, digits, underscore)", nameof(schema));
