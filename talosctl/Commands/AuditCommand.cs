@@ -14,6 +14,7 @@ public static class AuditCommand
         cmd.Subcommands.Add(AuditExportCommand.Build(io));
         cmd.Subcommands.Add(AuditDiffCommand.Build(g, io));
         cmd.Subcommands.Add(AuditFleetCommand.Build(io));
+        cmd.Subcommands.Add(AuditReportCommand.Build(io));
         return cmd;
     }
 }

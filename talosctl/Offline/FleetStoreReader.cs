@@ -30,6 +30,19 @@ internal static class FleetStoreReader
         return (key, head.Length == 0 ? null : SignedHead.Decode(Convert.FromBase64String(head)));
     }
 
+    /// <summary>Every node (stream) the store holds, in ordinal order.</summary>
+    public static IReadOnlyList<string> StreamIds(string connectionString, string schema)
+    {
+        CheckSchema(schema);
+        using var conn = new NpgsqlConnection(connectionString);
+        conn.Open();
+        using var cmd = new NpgsqlCommand($"select id from \"{schema}\".mt_streams order by id collate \"C\"", conn);
+        using var r = cmd.ExecuteReader();
+        var ids = new List<string>();
+        while (r.Read()) ids.Add(r.GetString(0));
+        return ids;
+    }
+
     internal static void CheckSchema(string schema)
     {
         if (schema.Length == 0 || !schema.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))
