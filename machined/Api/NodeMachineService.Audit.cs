@@ -1,7 +1,9 @@
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
+using Talos.Api.Audit;
 using Talos.Api.Machine;
+using Talos.Upgrade.Forensics;
 using MachineEvent = Talos.Api.Machine.Event;
 
 namespace Talos.Machined.Api;
@@ -28,4 +30,20 @@ public sealed partial class NodeMachineService
         Id = id,
         Data = new Any { TypeUrl = EventMapping.TypeUrlPrefix + m.Descriptor.FullName, Value = m.ToByteString() },
     };
+
+    /// <summary>Online forensics (issue #10, specs/api.md §9.2): re-hash the slots and the boot-loader area, log mismatches.</summary>
+    public override async Task<ForensicsVerifyResponse> ForensicsVerify(ForensicsVerifyRequest request, ServerCallContext context)
+    {
+        KnownGoodList? kg = request.KnownGood.Count == 0 ? null
+            : KnownGoodList.Parse(string.Join('\n', request.KnownGood.Select(k => $"{k.Digest} {k.Version}")), "known_good");
+        var (nodeId, head, findings) = await node.VerifySlotsAsync(kg, context.CancellationToken);
+        var response = new ForensicsVerifyResponse { NodeId = nodeId.ToString(), HeadSequence = head };
+        foreach (var (f, seq) in findings)
+            response.Findings.Add(new Talos.Api.Audit.ForensicFinding
+            {
+                Area = f.Area, Slot = f.Slot, Status = (Talos.Api.Audit.ForensicFinding.Types.Status)(int)f.Status,   // same numbering as ForensicStatus (pinned by a test)
+                Recorded = f.Recorded, Measured = f.Measured, Detail = f.Detail, EventSequence = seq,
+            });
+        return response;
+    }
 }

@@ -1,6 +1,8 @@
 using Google.Protobuf;
 using Talos.Api.Audit;
 using Talos.Partitions.Audit;
+using Talos.Upgrade.Forensics;
+using ForensicFinding = Talos.Upgrade.Forensics.ForensicFinding;
 
 namespace Talos.Machined.Runtime;
 
@@ -50,5 +52,37 @@ public sealed partial class NodeRuntime
             Hash = ByteString.CopyFrom(r.Hash.Span),
         });
         return (h0, records);
+    }
+
+    /// <summary>
+    /// Online forensics (issue #10): re-hashes BOOT-A, BOOT-B and the EFI (boot-loader) area and compares them with the
+    /// digests the log recorded and with <paramref name="knownGood"/>; every mismatch is appended to META as a
+    /// ForensicDigestMismatch event (its sequence is returned with the finding). Refused while a sequence runs, since
+    /// an upgrade writing a slot would look like tampering.
+    /// </summary>
+    /// <exception cref="NodeNotReadyException">The node has no log, or a sequence is running.</exception>
+    internal async Task<(Guid NodeId, ulong Head, IReadOnlyList<(ForensicFinding Finding, ulong Event)> Findings)> VerifySlotsAsync(KnownGoodList? knownGood, CancellationToken ct)
+    {
+        var meta = _meta ?? throw new NodeNotReadyException("the node has no open META log yet; retry once it has booted");
+        var state = Journal.State;
+        if (state.Running is { } running)
+            throw new NodeNotReadyException($"sequence {running.Name} is running and may be writing a slot; verify after it ends");
+        var report = await Task.Run(() => DiskForensics.Verify(Disk.Device, state, knownGood, ct), ct);
+        var results = new List<(ForensicFinding, ulong)>();
+        foreach (var f in report.Findings)
+        {
+            ulong seq = 0;
+            if (f.Status == ForensicStatus.Mismatch)
+            {
+                // The journal numbers the event; the returned sequence is the one META holds.
+                seq = await Journal.AppendAsync([Talos.Core.Events.NodeEvents.Create(0, _o.Time, "", "", x => x.ForensicDigestMismatch = new Talos.Api.Events.ForensicDigestMismatch
+                {
+                    Area = f.Area, Slot = f.Slot, Expected = f.Recorded, Actual = f.Measured, Detail = f.Detail,
+                })], ct);
+                Log($"forensics: {f}");
+            }
+            results.Add((f, seq));
+        }
+        return (meta.NodeId, state.LastSequence, results);
     }
 }
