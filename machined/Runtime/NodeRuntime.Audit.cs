@@ -85,4 +85,16 @@ public sealed partial class NodeRuntime
         }
         return (meta.NodeId, state.LastSequence, results);
     }
+
+    /// <summary>
+    /// The ConfigApplied event for <paramref name="cfg"/>, carrying the node's role and hostname so the fleet's
+    /// NodeSummary can show them (issue #10).
+    /// </summary>
+    internal static Talos.Api.Events.ConfigApplied ConfigAppliedFor(Talos.Api.Events.ApplyMode mode, Talos.Core.Config.MachineConfig cfg) => new()
+    {
+        Mode = mode,
+        Digest = cfg.Digest,
+        MachineType = cfg.Machine?.Type ?? "",
+        Hostname = cfg.Hostname?.Hostname is { Length: > 0 } h ? h : cfg.Machine?.Network?.Hostname ?? "",
+    };
 }

@@ -49,6 +49,14 @@ public sealed class ANodeMirrorsItsMetaLogToTheFleetStore : IAsyncLifetime
         Assert.Equal(NodeJournal.Fold(log).Hash, fromStore.Hash);
         Assert.Equal(node.State.Hash, fromStore.Hash);
         Assert.True(node.MirrorStatus!.StoreVersion > 0);
+        using (var summaries = AuditStore.Create(TestDatabase.ConnectionString, _schema))
+        await using (var q = summaries.QuerySession())
+        {
+            // Role and hostname travel in ConfigApplied (issue #10) and land in the fleet's NodeSummary.
+            var summary = await q.LoadAsync<NodeSummary>(node.NodeId!);
+            Assert.Equal(("controlplane", "node1"), (summary!.Role, summary.Hostname));
+            Assert.Equal("v1.9.1", summary.Version);
+        }
         await node.DisposeAsync();
     }
 
