@@ -9,7 +9,7 @@ ROOT="$PWD"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 # Debian tools the tests use: command -> package. Installed only when missing.
-declare -A NEED=( [sgdisk]=gdisk [sfdisk]=fdisk [parted]=parted [docker-registry]=docker-registry [kubectl]=kubernetes-client [openssl]=openssl )
+declare -A NEED=( [sgdisk]=gdisk [sfdisk]=fdisk [parted]=parted [docker-registry]=docker-registry [kubectl]=kubernetes-client [openssl]=openssl [chromium]=chromium )
 missing=()
 for cmd in "${!NEED[@]}"; do command -v "$cmd" >/dev/null 2>&1 || missing+=("${NEED[$cmd]}"); done
 if (( ${#missing[@]} > 0 )); then

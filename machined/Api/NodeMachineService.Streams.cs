@@ -53,6 +53,11 @@ public sealed partial class NodeMachineService
     {
         var ct = context.CancellationToken;
         var md = ResponseMetadata.For(context);
+        if (request.AuditRecords)
+        {
+            await SendAuditRecordsAsync(request, responseStream, md, ct);   // NodeMachineService.Audit.cs (issue #10)
+            return;
+        }
         var select = HistorySelector(request);
         var reader = node.Journal.Subscribe(out var unsubscribe);
         try

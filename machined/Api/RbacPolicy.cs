@@ -58,6 +58,7 @@ public static class RbacPolicy
         ["/machine.MachineService/Reset"] = A,
         ["/machine.MachineService/ServiceList"] = AOR,
         ["/machine.MachineService/ServiceRestart"] = AO,
+        ["/machine.MachineService/ForensicsVerify"] = AO,
         ["/machine.MachineService/ServiceStart"] = AO,
         ["/machine.MachineService/ServiceStop"] = AO,
         ["/machine.MachineService/Shutdown"] = AO,

@@ -7,7 +7,7 @@ namespace Talos.Machined.Mirror;
 public static class FleetHeads
 {
     /// <summary>Registers <paramref name="publicKey"/> for <paramref name="nodeId"/> at first contact; an existing different key is refused.</summary>
-    /// <exception cref="InvalidOperationException">Another key is already registered (a node cannot silently re-key).</exception>
+    /// <exception cref="NodeKeyMismatchException">Another key is already registered (a node cannot silently re-key).</exception>
     public static async Task RegisterAsync(IDocumentStore store, string nodeId, byte[] publicKey, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(store);
@@ -17,7 +17,7 @@ public static class FleetHeads
         if (existing is not null)
         {
             if (existing.PublicKey != key)
-                throw new InvalidOperationException($"node {nodeId} already registered another public key; re-keying needs an explicit operator action");
+                throw new NodeKeyMismatchException(nodeId, existing.PublicKey, key);
             return;
         }
         s.Insert(new NodeHead { Id = nodeId, PublicKey = key });

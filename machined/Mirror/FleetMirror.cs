@@ -38,7 +38,9 @@ public sealed class FleetMirror
         o.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
         o.Events.StreamIdentity = StreamIdentity.AsString;
         // Quick append: one round trip per batch (measured ~1.5-2x Rich in the spike); expected-version checks and
-        // the unique (stream, version) index still hold, which is all exactly-once needs.
+        // the unique (stream, version) index still hold, which is all exactly-once needs. The batch is one call of
+        // mt_quick_append_events, whose PL/pgSQL inserts row by row: ~30-50 ms per 1,000 events on the shared box,
+        // the limit of this path (tests/Benchmarks mirror: 0.2-0.34x of binary COPY, issue #10).
         o.Events.AppendMode = EventAppendMode.Quick;
         o.Events.MetadataConfig.HeadersEnabled = true;
         o.Events.AddEventType<MirroredEvent>();
@@ -89,13 +91,20 @@ public sealed class FleetMirror
     /// <summary>
     /// Mirrors until cancelled: a pass every <paramref name="poll"/>; after a
     /// failed pass waits with exponential backoff (from 100 ms, doubling, capped at <paramref name="maxBackoff"/>).
+    /// <paramref name="afterPass"/> runs after each pass (the node signs its head there) and may replace the result.
     /// </summary>
-    public async Task RunAsync(TimeProvider time, TimeSpan poll, TimeSpan maxBackoff, Action<MirrorResult>? report, CancellationToken ct)
+    public async Task RunAsync(TimeProvider time, TimeSpan poll, TimeSpan maxBackoff, Action<MirrorResult>? report, CancellationToken ct,
+        Func<MirrorResult, CancellationToken, Task<MirrorResult>>? afterPass = null)
     {
         var backoff = TimeSpan.FromMilliseconds(100);
         while (!ct.IsCancellationRequested)
         {
             var r = await SyncOnceAsync(ct);
+            if (afterPass is not null)
+            {
+                try { r = await afterPass(r, ct); }
+                catch (Exception e) when (IsTransient(e) && !ct.IsCancellationRequested) { r = r with { Error = e.GetBaseException().Message }; }
+            }
             report?.Invoke(r);
             var wait = r.Error is null ? poll : backoff;
             backoff = r.Error is null ? TimeSpan.FromMilliseconds(100) : TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, maxBackoff.Ticks));

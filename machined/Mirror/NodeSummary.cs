@@ -12,9 +12,9 @@ public sealed class NodeSummary : IFoldedDocument
 {
     /// <summary>Node id (stream key).</summary>
     public string Id { get; set; } = "";
-    /// <summary>Role (not carried by events yet: empty until the config events name it).</summary>
+    /// <summary>Role (machine.type) from the latest active ConfigApplied event ("" until one names it).</summary>
     public string Role { get; set; } = "";
-    /// <summary>Hostname (not carried by events yet: empty until the config events name it).</summary>
+    /// <summary>Hostname from the latest active ConfigApplied event ("" until one names it).</summary>
     public string Hostname { get; set; } = "";
     /// <summary>Slot the node booted last ("" in maintenance).</summary>
     public string BootedSlot { get; set; } = "";

@@ -82,6 +82,11 @@ public sealed class NodeSummaryProjection : FoldingProjection<NodeSummary>
             case NodeEvent.PayloadOneofCase.SequenceAbandoned: doc.LastOperation = e.SequenceAbandoned.Sequence; doc.LastOutcome = "abandoned: " + e.SequenceAbandoned.Reason; break;
             case NodeEvent.PayloadOneofCase.OperationLocked: doc.LastOperation = e.OperationLocked.Requested; doc.LastOutcome = "locked by " + e.OperationLocked.Running; break;
             case NodeEvent.PayloadOneofCase.RolledBack: doc.LastRollbackAt = m.Time; break;
+            case NodeEvent.PayloadOneofCase.ConfigApplied when e.ConfigApplied.Mode != ApplyMode.Staged:
+                // A staged config is not active yet; older nodes' events carry no identity, so keep what is known.
+                if (e.ConfigApplied.MachineType.Length > 0) doc.Role = e.ConfigApplied.MachineType;
+                if (e.ConfigApplied.Hostname.Length > 0) doc.Hostname = e.ConfigApplied.Hostname;
+                break;
         }
     }
 }

@@ -207,7 +207,7 @@ public sealed partial class NodeRuntime
             var cfg = MachineConfig.Parse(System.Text.Encoding.UTF8.GetString(staged));
             StateStore.Put(ConfigDocs.Active, staged);
             StateStore.Delete(ConfigDocs.Staged);
-            await Journal.AppendAsync("", "", e => e.ConfigApplied = new ConfigApplied { Mode = ApplyMode.Staged, Digest = cfg.Digest }, ct);
+            await Journal.AppendAsync("", "", e => e.ConfigApplied = ConfigAppliedFor(ApplyMode.Staged, cfg), ct);
         }
         var bytes = StateStore.Get(ConfigDocs.Active);
         if (bytes is null) return false;

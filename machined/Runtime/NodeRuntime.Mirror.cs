@@ -1,5 +1,7 @@
 using Marten;
 using Talos.Machined.Mirror;
+using Talos.Partitions.Audit;
+using Talos.Partitions.Meta;
 
 namespace Talos.Machined.Runtime;
 
@@ -14,35 +16,80 @@ public sealed partial class NodeRuntime
     /// <summary>The Marten stream key of this node: the META log's node id.</summary>
     public string? NodeId => _meta?.NodeId.ToString();
 
+    /// <summary>The node's head signing key (null before the first boot that reached Running).</summary>
+    internal HeadSigner? NodeSigner { get; private set; }
+
     /// <summary>
     /// Starts shipping META to the fleet store named by the config's <c>audit</c> section (issue #10). The node never
     /// waits for the store: the mirror runs in the background, retries with backoff, and catches up after an outage.
+    /// The node key is created (first boot) or loaded here, and the key is registered before the first append.
     /// </summary>
     internal void StartMirrorIfConfigured()
     {
+        EnsureNodeKey();
         var audit = Config?.Audit;
-        if (audit is null || audit.ConnectionString.Length == 0 || _meta is null || _mirrorCts is not null) return;
+        if (audit is null || audit.ConnectionString.Length == 0 || _meta is null || _mirrorCts is not null || NodeSigner is null) return;
         var cts = new CancellationTokenSource();
         _mirrorCts = cts;
         var store = AuditStore.Create(audit.ConnectionString, audit.EffectiveSchema);   // mirror + fleet projections
         _mirrorStore = store;
-        var mirror = new FleetMirror(store, new MetaLogMirrorSource(_meta, _meta.NodeId.ToString()));
+        var meta = _meta;
+        var mirror = new FleetMirror(store, new MetaLogMirrorSource(meta, meta.NodeId.ToString()));
+        var heads = new SignedHeadShipper(store, meta.NodeId, NodeSigner, s => HashAt(meta, s), KeepHead);
         _ = Task.Run(async () =>
         {
             while (!cts.IsCancellationRequested)
             {
                 try
                 {
-                    await mirror.RunAsync(_o.Time, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), r => MirrorStatus = r, cts.Token);
+                    await heads.RegisterAsync(cts.Token);
+                    await mirror.RunAsync(_o.Time, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), r => MirrorStatus = r, cts.Token,
+                        async (r, ct) => r.Error is null && await heads.AfterPassAsync(r.StoreVersion, ct) is [var p, ..]
+                            ? r with { Error = $"signed head refused: {p.Kind}: {p.Detail}" } : r);
                 }
                 catch (Exception e) when (!cts.IsCancellationRequested)
                 {
-                    // Schema creation races between nodes and other non-transient store errors: report, wait, go on.
+                    // A refused key, schema creation races between nodes and other non-transient store errors:
+                    // report, wait, go on (the node never stops for the store).
                     MirrorStatus = new MirrorResult(0, MirrorStatus?.StoreVersion ?? 0, (long)(_meta?.LastSequence ?? 0), 0, e.GetBaseException().Message);
                     try { await Task.Delay(TimeSpan.FromSeconds(2), _o.Time, cts.Token); } catch (OperationCanceledException) { return; }
                 }
             }
         });
+    }
+
+    /// <summary>Loads the node key from STATE, generating it on the first boot (issue #10).</summary>
+    private void EnsureNodeKey()
+    {
+        if (NodeSigner is not null) return;
+        try
+        {
+            var (signer, created) = NodeKey.LoadOrCreate(StateStore, _o.KeyEntropy);
+            NodeSigner = signer;
+            if (created) Log($"node key created: {Convert.ToHexStringLower(signer.PublicKey)}");
+        }
+        catch (Exception e) when (e is FormatException or IOException or Talos.Core.Errors.TalosException)
+        {
+            // A damaged key document is never replaced silently (that would re-key the node): no signing, no mirror.
+            Log($"node key unavailable, heads are not signed: {e.Message}");
+        }
+    }
+
+    private static byte[]? HashAt(MetaLog meta, ulong sequence)
+    {
+        try
+        {
+            foreach (var r in meta.ReadFrom(sequence))
+                return r.Sequence == sequence ? r.Hash.ToArray() : null;
+            return null;
+        }
+        catch (MetaLogCompactedException) { return null; }
+    }
+
+    private void KeepHead(SignedHead head)
+    {
+        try { StateStore.Put(NodeKey.HeadDocumentName, head.Encode()); }
+        catch (Exception e) when (e is IOException or Talos.Core.Errors.TalosException) { Log($"signed head not kept on STATE: {e.Message}"); }
     }
 
     private void StopMirror()
@@ -52,5 +99,6 @@ public sealed partial class NodeRuntime
         _mirrorCts = null;
         _mirrorStore?.Dispose();
         _mirrorStore = null;
+        NodeSigner = null;
     }
 }

@@ -110,7 +110,7 @@ public sealed partial class NodeRuntime
         }
         // Installed node that lost its config (reset): persist it and start the system.
         StateStore.Put(ConfigDocs.Active, data);
-        await Journal.AppendAsync("", "", e => e.ConfigApplied = new ConfigApplied { Mode = ApplyMode.NoReboot, Digest = cfg.Digest }, ct);
+        await Journal.AppendAsync("", "", e => e.ConfigApplied = ConfigAppliedFor(ApplyMode.NoReboot, cfg), ct);
         ActivateConfig(cfg, data);
         _ = Task.Run(async () =>
         {

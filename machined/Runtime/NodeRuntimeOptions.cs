@@ -29,6 +29,9 @@ public sealed class NodeRuntimeOptions
     /// <summary>GUIDs for the partition table and the node id.</summary>
     public IGuidSource Guids { get; init; } = new RandomGuidSource();
 
+    /// <summary>Entropy for the node's Ed25519 signing key, drawn once on the first boot (issue #10); tests pass a seeded fill.</summary>
+    public Action<Span<byte>> KeyEntropy { get; init; } = System.Security.Cryptography.RandomNumberGenerator.Fill;
+
     /// <summary>The local image store (the default image source of a local cluster).</summary>
     public required LocalLayoutStore Images { get; init; }
 

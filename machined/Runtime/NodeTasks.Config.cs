@@ -16,7 +16,7 @@ internal sealed partial class NodeTasks
             var before = _node.Config;
             _node.StateStore.Put(ConfigDocs.Active, p.Bytes);
             _node.StateStore.Delete(ConfigDocs.Staged);
-            var applied = new ConfigApplied { Mode = p.Mode, Digest = p.Config.Digest };
+            var applied = NodeRuntime.ConfigAppliedFor(p.Mode, p.Config);
             if (before is not null) applied.ChangedPaths.AddRange(MachineConfig.ChangedPaths(before, p.Config).OrderBy(x => x, StringComparer.Ordinal));
             await _node.Journal.AppendAsync(c.ActorId, c.SequenceId, e => e.ConfigApplied = applied, ct);
             return TaskOutcome.Continue;
@@ -33,7 +33,7 @@ internal sealed partial class NodeTasks
         Add("tryConfig", async (c, ct) =>
         {
             var p = PendingConfig(c);
-            await _node.Journal.AppendAsync(c.ActorId, c.SequenceId, e => e.ConfigApplied = new ConfigApplied { Mode = ApplyMode.Try, Digest = p.Config.Digest }, ct);
+            await _node.Journal.AppendAsync(c.ActorId, c.SequenceId, e => e.ConfigApplied = NodeRuntime.ConfigAppliedFor(ApplyMode.Try, p.Config), ct);
             return TaskOutcome.Continue;
         });
         Add("restorePreviousConfig", async (c, ct) =>

@@ -47,10 +47,7 @@ internal sealed partial class NodeTasks
             if (_node.Pending.Config is { } cfg)
             {
                 _node.StateStore.Put(ConfigDocs.Active, cfg.Bytes);
-                await _node.Journal.AppendAsync(c.ActorId, c.SequenceId, e => e.ConfigApplied = new ConfigApplied
-                {
-                    Mode = ApplyMode.NoReboot, Digest = cfg.Config.Digest,
-                }, ct);
+                await _node.Journal.AppendAsync(c.ActorId, c.SequenceId, e => e.ConfigApplied = NodeRuntime.ConfigAppliedFor(ApplyMode.NoReboot, cfg.Config), ct);
             }
             return TaskOutcome.Continue;
         });

@@ -17,21 +17,29 @@ public sealed record ExternalReplayResult(long LastSequence, string LastHash, No
 public static class ExternalReplay
 {
     /// <summary>Checks every link, decodes every payload strictly and folds them in order.</summary>
-    public static ExternalReplayResult Run(IEnumerable<ExternalRecord> records)
+    public static ExternalReplayResult Run(IEnumerable<ExternalRecord> records) => Run(records, null);
+
+    /// <summary>
+    /// As <see cref="Run(IEnumerable{ExternalRecord})"/>, continuing from <paramref name="start"/> when the records
+    /// begin after a checkpoint (a compacted node log): the chain starts at the start's link, and only records after
+    /// the checkpoint are folded onto its snapshot.
+    /// </summary>
+    public static ExternalReplayResult Run(IEnumerable<ExternalRecord> records, ExternalStart? start)
     {
         ArgumentNullException.ThrowIfNull(records);
         var problems = new List<AuditProblem>();
         var events = new List<NodeEvent>();
-        long prevSeq = 0;
-        var prevHash = ChainCheck.ZeroHash;
+        var prevSeq = start?.PreviousSequence ?? 0;
+        var prevHash = start?.PreviousHash ?? ChainCheck.ZeroHash;
+        var folded = start?.CheckpointSequence ?? 0;
         foreach (var r in records)
         {
             if (ChainCheck.Link(prevSeq, prevHash, r) is { } p) problems.Add(p);
             try
             {
                 var e = EventCodec.Decode(r.Payload, checked((ushort)r.Type));
-                if ((long)e.Sequence == r.Sequence) events.Add(e);
-                else problems.Add(new(AuditSeverity.Error, "sequence", (ulong)r.Sequence, $"the event inside record {r.Sequence} says sequence {e.Sequence}"));
+                if ((long)e.Sequence != r.Sequence) problems.Add(new(AuditSeverity.Error, "sequence", (ulong)r.Sequence, $"the event inside record {r.Sequence} says sequence {e.Sequence}"));
+                else if ((ulong)r.Sequence > folded) events.Add(e);
             }
             catch (Exception ex) when (ex is EventDecodeException or OverflowException)
             {
@@ -40,6 +48,14 @@ public static class ExternalReplay
             prevSeq = r.Sequence;
             prevHash = r.Hash;
         }
-        return new ExternalReplayResult(prevSeq, prevHash, NodeState.Replay(events), TimelineBuilder.Build(NodeState.Initial, events), problems);
+        var initial = start?.State ?? NodeState.Initial;
+        return new ExternalReplayResult(prevSeq, prevHash, NodeState.Replay(initial, events), TimelineBuilder.Build(initial, events), problems);
     }
 }
+
+/// <summary>Where a replay of a compacted log starts.</summary>
+/// <param name="State">The checkpoint snapshot's state.</param>
+/// <param name="CheckpointSequence">Last record folded into <paramref name="State"/>.</param>
+/// <param name="PreviousSequence">Sequence before the first record given.</param>
+/// <param name="PreviousHash">Hash the first record given links to.</param>
+public sealed record ExternalStart(NodeState State, ulong CheckpointSequence, long PreviousSequence, string PreviousHash);

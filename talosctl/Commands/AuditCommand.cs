@@ -9,10 +9,12 @@ public static class AuditCommand
     public static Command Build(GlobalOptions g, CliContext io)
     {
         var cmd = new Command("audit", "Replay, verify and export a node's recorded history");
-        cmd.Subcommands.Add(AuditReplayCommand.Build(io));
+        cmd.Subcommands.Add(AuditReplayCommand.Build(g, io));
         cmd.Subcommands.Add(AuditVerifyCommand.Build(io));
         cmd.Subcommands.Add(AuditExportCommand.Build(io));
-        _ = g;
+        cmd.Subcommands.Add(AuditDiffCommand.Build(g, io));
+        cmd.Subcommands.Add(AuditFleetCommand.Build(io));
+        cmd.Subcommands.Add(AuditReportCommand.Build(io));
         return cmd;
     }
 }

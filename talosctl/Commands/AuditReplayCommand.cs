@@ -1,71 +1,63 @@
 using System.CommandLine;
+using Talos.Ctl.Client;
 using Talos.Ctl.Offline;
 using Talos.Partitions.Audit;
 
 namespace Talos.Ctl.Commands;
 
-/// <summary><c>talosctl audit replay --from disk:&lt;image&gt;</c>: prints the timeline, the final state and its hash.</summary>
+/// <summary>
+/// <c>talosctl audit replay --from disk:&lt;image&gt;|fleet|node</c>: prints the timeline, the final state and its hash
+/// (issue #10). The three sources print the same timeline, state hash and head for the same history.
+/// </summary>
 public static class AuditReplayCommand
 {
     /// <summary>Builds the command.</summary>
-    public static Command Build(CliContext io)
+    public static Command Build(GlobalOptions g, CliContext io)
     {
-        var from = new Option<string>("--from") { Description = "Source of the history: disk:<image>, or fleet (with --store, --schema, --node)", Required = true };
+        var from = new Option<string>("--from") { Description = "Source of the history: disk:<image>, fleet (with --store, --schema, --node) or node (the nodes' API, -n)", Required = true };
         var store = new Option<string?>("--store") { Description = "Fleet store connection string (--from fleet)" };
         var schema = new Option<string?>("--schema") { Description = "Fleet store schema (--from fleet)" };
         var node = new Option<string?>("--node") { Description = "Node id, the stream key (--from fleet)" };
         var cmd = new Command("replay", "Replay a node's history and print its timeline and final state") { from, store, schema, node };
-        cmd.SetAction(r => OfflineReport.Guard(io.Err, () =>
+        cmd.SetAction((r, ct) =>
         {
-            if (r.GetValue(from) == "fleet") return ReplayFleet(io, r.GetValue(store), r.GetValue(schema), r.GetValue(node));
-            var path = OfflineReport.DiskPath(r.GetValue(from)!);
-            if (path is null)
+            if (r.GetValue(from) == "node")
+                return NodeOptions.RunAsync(r, g, false, clients => FanOut.EachAsync(clients, io, async c =>
+                {
+                    var log = await AuditSources.ReadNodeAsync(c, ct);
+                    Write(io, log.History, $"API {Range(log.History)}", log.Head, log.Problems);
+                    return 0;
+                }));
+            return Task.FromResult(OfflineReport.Guard(io.Err, () =>
             {
-                io.Err.WriteLine($"error: --from {r.GetValue(from)} is not supported here; use --from disk:<image> or --from fleet (the node source needs the node API)");
-                return 1;
-            }
-            using var disk = ImageFile.Open(path);
-            var a = DiskAudit.Run(disk);
-            io.Out.WriteLine($"NODE {a.NodeId}");
-            io.Out.WriteLine($"LOG {a.Recovery.Outcome}: {a.Recovery.Detail}; records {(a.Records.Count > 0 ? $"{a.Records[0].Sequence}..{a.LastSequence}" : "none")}{(a.StartedFromSequence > 0 ? $", folded from the checkpoint at {a.StartedFromSequence}" : "")}");
-            OfflineReport.WriteTimeline(io.Out, a.Timeline);
-            OfflineReport.WriteState(io.Out, a.FinalState);
-            io.Out.WriteLine($"HEAD {a.LastSequence} {a.LastHash}");
-            OfflineReport.WriteProblems(io.Out, a.Problems);
-            return 0;
-        }));
+                if (OfflineReport.DiskPath(r.GetValue(from)!) is { } path)
+                {
+                    using var disk = ImageFile.Open(path);
+                    var a = DiskAudit.Run(disk);
+                    var d = AuditHistory.FromDisk(r.GetValue(from)!, a);
+                    Write(io, d, $"LOG {a.Recovery.Outcome}: {a.Recovery.Detail}; records {Range(d)}", null, d.Problems);
+                    return 0;
+                }
+                var h = AuditSources.LoadOffline(r.GetValue(from)!, r.GetValue(store), r.GetValue(schema), r.GetValue(node));
+                Write(io, h, $"STORE {h.Records.Count} records, versions {Range(h)}", null, h.Problems);
+                return 0;
+            }));
+        });
         return cmd;
     }
 
-    private static int ReplayFleet(CliContext io, string? store, string? schema, string? node)
+    private static string Range(AuditHistory h) =>
+        (h.Records.Count > 0 ? $"{h.Records[0].Sequence}..{h.LastSequence}" : "none")
+        + (h.StartedFromSequence > 0 ? $", folded from the checkpoint at {h.StartedFromSequence}" : "");
+
+    private static void Write(CliContext io, AuditHistory h, string sourceLine, SignedHead? head, IReadOnlyList<AuditProblem> problems)
     {
-        if (store is null || schema is null || node is null)
-        {
-            io.Err.WriteLine("error: --from fleet needs --store <connection string>, --schema <schema> and --node <id>");
-            return 1;
-        }
-        IReadOnlyList<ExternalRecord> records;
-        try
-        {
-            records = FleetStoreReader.Read(store, schema, node);
-        }
-        catch (Exception e) when (e is Npgsql.NpgsqlException or ArgumentException or System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException)
-        {
-            io.Err.WriteLine($"error: cannot read node {node} from the fleet store: {e.Message}");
-            return 1;
-        }
-        if (records.Count == 0)
-        {
-            io.Err.WriteLine($"error: the fleet store has no history for node {node} in schema {schema}");
-            return 1;
-        }
-        var a = ExternalReplay.Run(records);
-        io.Out.WriteLine($"NODE {node}");
-        io.Out.WriteLine($"STORE {records.Count} records, versions {records[0].Sequence}..{records[^1].Sequence}");
-        OfflineReport.WriteTimeline(io.Out, a.Timeline);
-        OfflineReport.WriteState(io.Out, a.FinalState);
-        io.Out.WriteLine($"HEAD {a.LastSequence} {a.LastHash}");
-        OfflineReport.WriteProblems(io.Out, a.Problems);
-        return 0;
+        io.Out.WriteLine($"NODE {h.NodeId}");
+        io.Out.WriteLine(sourceLine);
+        OfflineReport.WriteTimeline(io.Out, h.Timeline);
+        OfflineReport.WriteState(io.Out, h.FinalState);
+        io.Out.WriteLine($"HEAD {h.LastSequence} {h.LastHash}");
+        if (head is not null) io.Out.WriteLine($"SIGNED HEAD {head.Sequence} {head.HashHex}");
+        OfflineReport.WriteProblems(io.Out, problems);
     }
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Talos.Ctl.Offline;
 using Talos.Partitions.Audit;
+using Talos.Partitions.Devices;
 
 namespace Talos.Ctl.Commands;
 
@@ -30,11 +31,7 @@ public static class AuditVerifyCommand
             using var d = ImageFile.Open(r.GetValue(disk)!);
             var a = DiskAudit.Run(d);
             var problems = a.Problems.ToList();
-            if (r.GetValue(head) is { } headFile)
-            {
-                var signed = SignedHead.Decode(Convert.FromHexString(File.ReadAllText(headFile).Trim()));
-                problems.AddRange(HeadSigner.CheckAgainstHead(a, signed, Convert.FromHexString(r.GetValue(key)!.Trim())));
-            }
+            var signed = CheckSignatures(d, a, r.GetValue(head), r.GetValue(key), problems);
             string? fleetLine = null;
             if (r.GetValue(store) is { } cs)
             {
@@ -42,16 +39,57 @@ public static class AuditVerifyCommand
                 problems.AddRange(ExternalReplay.Run(fleet).Problems.Select(p => p with { Detail = "fleet store: " + p.Detail }));
                 problems.AddRange(Divergence.Compare(a, fleet));
                 fleetLine = $"FLEET {fleet.Count} records in the store";
+                CheckFleetKey(FleetStoreReader.ReadHead(cs, r.GetValue(schema)!, a.NodeId.ToString()), a, signed.Key, problems);
             }
             io.Out.WriteLine($"NODE {a.NodeId}");
             if (fleetLine is not null) io.Out.WriteLine(fleetLine);
             io.Out.WriteLine($"CHAIN {a.Records.Count} records, head {a.LastSequence} {a.LastHash}; {a.Recovery.Detail}");
             io.Out.WriteLine($"STATE HASH {a.FinalState.Hash}");
+            io.Out.WriteLine(signed.Head is null ? "SIGNED HEAD none" : $"SIGNED HEAD {signed.Head.Sequence} {signed.Head.HashHex} ({signed.From})");
             OfflineReport.WriteProblems(io.Out, problems);
             var ok = problems.All(p => p.Severity != AuditSeverity.Error);
             io.Out.WriteLine(ok ? "OK" : "FAILED");
             return ok ? 0 : 1;
         }));
         return cmd;
+    }
+
+    /// <summary>
+    /// The node's own signature: the head and key from the files given, else from the image's STATE (issue #10:
+    /// the node keeps its key and latest signed head there). A META rewritten without the key fails here.
+    /// </summary>
+    private static (byte[]? Key, SignedHead? Head, string From) CheckSignatures(IBlockDevice disk, AuditResult a, string? headFile, string? keyHex, List<AuditProblem> problems)
+    {
+        byte[]? key;
+        SignedHead? head;
+        var from = "STATE";
+        try { (key, head) = NodeKey.ReadFromDisk(disk); }
+        catch (FormatException e)
+        {
+            problems.Add(new(AuditSeverity.Error, "signature", 0, $"the node key or head on STATE does not decode: {e.Message}"));
+            (key, head) = (null, null);
+        }
+        if (headFile is not null)
+        {
+            head = SignedHead.Decode(Convert.FromHexString(File.ReadAllText(headFile).Trim()));
+            key = Convert.FromHexString(keyHex!.Trim());
+            from = "file";
+        }
+        if (head is not null && key is not null) problems.AddRange(HeadSigner.CheckAgainstHead(a, head, key));
+        return (key, head, from);
+    }
+
+    /// <summary>The fleet's registered key must be the node's, and the fleet's latest head must hold for the disk too.</summary>
+    private static void CheckFleetKey((byte[] Key, SignedHead? Head)? registered, AuditResult a, byte[]? nodeKey, List<AuditProblem> problems)
+    {
+        if (registered is not { } reg)
+        {
+            problems.Add(new(AuditSeverity.Warning, "unregistered", 0, $"the fleet store has no key registered for node {a.NodeId}"));
+            return;
+        }
+        if (nodeKey is not null && !reg.Key.AsSpan().SequenceEqual(nodeKey))
+            problems.Add(new(AuditSeverity.Error, "key", 0, $"the disk's node key {Convert.ToHexStringLower(nodeKey)} is not the key the fleet registered ({Convert.ToHexStringLower(reg.Key)}): STATE was replaced or the node re-keyed"));
+        if (reg.Head is not null)
+            problems.AddRange(HeadSigner.CheckAgainstHead(a, reg.Head, reg.Key).Select(p => p with { Detail = "fleet head: " + p.Detail }));
     }
 }

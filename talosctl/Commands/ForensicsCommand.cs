@@ -1,4 +1,6 @@
 using System.CommandLine;
+using Talos.Api.Audit;
+using Talos.Ctl.Client;
 using Talos.Ctl.Offline;
 using Talos.Partitions.Audit;
 using Talos.Upgrade.Forensics;
@@ -6,38 +8,69 @@ using Talos.Upgrade.Forensics;
 namespace Talos.Ctl.Commands;
 
 /// <summary>
-/// <c>talosctl forensics verify --disk &lt;image&gt; [--known-good &lt;file&gt;]</c>: re-hashes both BOOT slots and the EFI
-/// area of a captured disk and compares them with the digests its log recorded and with a known-good list.
-/// Exits 1 on any mismatch (or when the log itself is damaged, since the recorded digests are then unreliable).
+/// <c>talosctl forensics verify --disk &lt;image&gt; [--known-good &lt;file&gt;]</c> (offline, a captured disk) or
+/// <c>talosctl forensics verify -n &lt;nodes&gt; [--known-good &lt;file&gt;]</c> (online: the node re-hashes its slots and
+/// boot-loader area and logs each mismatch as a ForensicDigestMismatch event). Both compare with the digests the log
+/// recorded and with the known-good list, print one line per area, and exit 1 on any mismatch.
 /// </summary>
 public static class ForensicsCommand
 {
     /// <summary>Builds the command group.</summary>
     public static Command Build(GlobalOptions g, CliContext io)
     {
-        _ = g;
-        var disk = new Option<string>("--disk") { Description = "Captured disk image", Required = true };
+        var disk = new Option<string?>("--disk") { Description = "Captured disk image (offline); without it the target nodes (-n) verify themselves" };
         var known = new Option<string?>("--known-good") { Description = "File of '<digest> <version>' lines" };
         var verify = new Command("verify", "Compare slot contents with the recorded digests") { disk, known };
-        verify.SetAction(r => OfflineReport.Guard(io.Err, () =>
+        verify.SetAction((r, ct) =>
         {
-            var kg = r.GetValue(known) is { } f ? KnownGoodList.Parse(File.ReadAllText(f), f) : null;
-            using var d = ImageFile.Open(r.GetValue(disk)!);
-            var a = DiskAudit.Run(d);
-            var report = DiskForensics.Verify(d, a.FinalState, kg);
-            io.Out.WriteLine($"NODE {a.NodeId} (log head {a.LastSequence}{(kg is null ? "" : $", known-good list of {kg.Count}")})");
-            foreach (var finding in report.Findings) io.Out.WriteLine(finding.ToString());
-            if (!a.IsClean)
+            KnownGoodList? kg = null;
+            var bad = OfflineReport.Guard(io.Err, () =>
             {
-                io.Out.WriteLine("the log itself has problems, so the recorded digests cannot be trusted:");
-                foreach (var p in a.Problems.Where(p => p.Severity == AuditSeverity.Error)) io.Out.WriteLine("  " + p);
-            }
-            var ok = !report.HasMismatch && a.IsClean;
-            io.Out.WriteLine(ok ? "OK" : "MISMATCH");
-            return ok ? 0 : 1;
-        }));
+                kg = r.GetValue(known) is { } f ? KnownGoodList.Parse(File.ReadAllText(f), f) : null;
+                return 0;
+            });
+            if (bad != 0) return Task.FromResult(bad);
+            if (r.GetValue(disk) is { } image) return Task.FromResult(OfflineReport.Guard(io.Err, () => Offline(io, image, kg)));
+            return NodeOptions.RunAsync(r, g, false, clients => FanOut.EachAsync(clients, io, c => Online(io, clients, c, kg, ct)));
+        });
         var cmd = new Command("forensics", "Forensic checks of boot slots and the boot loader area");
         cmd.Subcommands.Add(verify);
         return cmd;
+    }
+
+    private static int Offline(CliContext io, string image, KnownGoodList? kg)
+    {
+        using var d = ImageFile.Open(image);
+        var a = DiskAudit.Run(d);
+        var report = DiskForensics.Verify(d, a.FinalState, kg);
+        io.Out.WriteLine($"NODE {a.NodeId} (log head {a.LastSequence}{(kg is null ? "" : $", known-good list of {kg.Count}")})");
+        foreach (var finding in report.Findings) io.Out.WriteLine(finding.ToString());
+        if (!a.IsClean)
+        {
+            io.Out.WriteLine("the log itself has problems, so the recorded digests cannot be trusted:");
+            foreach (var p in a.Problems.Where(p => p.Severity == AuditSeverity.Error)) io.Out.WriteLine("  " + p);
+        }
+        var ok = !report.HasMismatch && a.IsClean;
+        io.Out.WriteLine(ok ? "OK" : "MISMATCH");
+        return ok ? 0 : 1;
+    }
+
+    private static async Task<int> Online(CliContext io, IReadOnlyList<IMachineClient> clients, IMachineClient c, KnownGoodList? kg, CancellationToken ct)
+    {
+        var request = new ForensicsVerifyRequest();
+        if (kg is not null) request.KnownGood.AddRange(kg.Entries.Select(e => new KnownGoodImage { Digest = e.Digest, Version = e.Version }));
+        var resp = await c.Machine.ForensicsVerifyAsync(request, c.Call(ct));
+        void Line(string text) => io.Out.WriteLine(FanOut.Prefix(clients, c, text));
+        Line($"NODE {resp.NodeId} (log head {resp.HeadSequence}{(kg is null ? "" : $", known-good list of {kg.Count}")})");
+        foreach (var f in resp.Findings)
+        {
+            var finding = new Upgrade.Forensics.ForensicFinding(f.Area, f.Slot, (ForensicStatus)(int)f.Status, f.Recorded, f.Measured, f.Detail);
+            Line(finding.ToString());
+        }
+        foreach (var f in resp.Findings.Where(f => f.EventSequence > 0))
+            Line($"RECORDED ForensicDigestMismatch for {f.Area} at sequence {f.EventSequence}");
+        var ok = resp.Findings.All(f => f.Status != Api.Audit.ForensicFinding.Types.Status.Mismatch);
+        Line(ok ? "OK" : "MISMATCH");
+        return ok ? 0 : 1;
     }
 }

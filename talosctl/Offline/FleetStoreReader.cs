@@ -12,12 +12,48 @@ namespace Talos.Ctl.Offline;
 /// </summary>
 internal static class FleetStoreReader
 {
+    /// <summary>The node's registered key and latest signed head (<c>NodeHead</c> document), or null when unregistered.</summary>
+    public static (byte[] Key, SignedHead? Head)? ReadHead(string connectionString, string schema, string nodeId)
+    {
+        CheckSchema(schema);
+        using var conn = new NpgsqlConnection(connectionString);
+        conn.Open();
+        using var exists = new NpgsqlCommand("select to_regclass(@t) is not null", conn);
+        exists.Parameters.AddWithValue("t", $"\"{schema}\".mt_doc_nodehead");
+        if (exists.ExecuteScalar() is not true) return null;
+        using var cmd = new NpgsqlCommand($"select data::text from \"{schema}\".mt_doc_nodehead where id = @id", conn);
+        cmd.Parameters.AddWithValue("id", nodeId);
+        if (cmd.ExecuteScalar() is not string json) return null;
+        using var doc = JsonDocument.Parse(json);
+        var key = Convert.FromBase64String(doc.RootElement.GetProperty("PublicKey").GetString() ?? "");
+        var head = doc.RootElement.GetProperty("Head").GetString() ?? "";
+        return (key, head.Length == 0 ? null : SignedHead.Decode(Convert.FromBase64String(head)));
+    }
+
+    /// <summary>Every node (stream) the store holds, in ordinal order.</summary>
+    public static IReadOnlyList<string> StreamIds(string connectionString, string schema)
+    {
+        CheckSchema(schema);
+        using var conn = new NpgsqlConnection(connectionString);
+        conn.Open();
+        using var cmd = new NpgsqlCommand($"select id from \"{schema}\".mt_streams order by id collate \"C\"", conn);
+        using var r = cmd.ExecuteReader();
+        var ids = new List<string>();
+        while (r.Read()) ids.Add(r.GetString(0));
+        return ids;
+    }
+
+    internal static void CheckSchema(string schema)
+    {
+        if (schema.Length == 0 || !schema.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))
+            throw new ArgumentException($"schema '{schema}' is not a plain identifier (letters, digits, underscore)", nameof(schema));
+    }
+
     /// <summary>The node's records in stream order.</summary>
     /// <exception cref="ArgumentException">The schema name is not a plain identifier.</exception>
     public static IReadOnlyList<ExternalRecord> Read(string connectionString, string schema, string nodeId)
     {
-        if (schema.Length == 0 || !schema.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))
-            throw new ArgumentException($"schema '{schema}' is not a plain identifier (letters, digits, underscore)", nameof(schema));
+        CheckSchema(schema);
         using var conn = new NpgsqlConnection(connectionString);
         conn.Open();
         using var cmd = new NpgsqlCommand($"select version, data::text from \"{schema}\".mt_events where stream_id = @id order by version", conn);

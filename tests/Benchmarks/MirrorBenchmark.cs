@@ -14,7 +14,7 @@ namespace Talos.Benchmarks;
 /// </summary>
 public sealed class MirrorBenchmark : IBenchmark
 {
-    private const int Events = 20_000;
+    private const int Events = 20_000, WarmUp = 2_000;
 
     /// <inheritdoc />
     public string Name => "mirror";
@@ -28,18 +28,33 @@ public sealed class MirrorBenchmark : IBenchmark
         await Exec(cs, "drop schema if exists bench_mirror cascade; drop table if exists bench_copy");
         using var store = FleetMirror.CreateStore(cs, "bench_mirror");
         await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+        // Steady state, as on a node whose mirror runs all the time: both paths are warmed up first (JIT, Marten's
+        // generated code, connection pool, prepared statements) on another stream / a scratch table.
+        if ((await new FleetMirror(store, new Source(WarmUp, "bench-warm-up"), batch: 1000).SyncOnceAsync(ct)).Error is { } warm)
+            throw new InvalidOperationException($"mirror warm-up failed: {warm}");
         var sw = Stopwatch.StartNew();
         var r = await new FleetMirror(store, source, batch: 1000).SyncOnceAsync(ct);
         var mirrorSecs = sw.Elapsed.TotalSeconds;
         if (r.Error is not null || r.Appended != Events) throw new InvalidOperationException($"mirror failed: {r}");
 
         await Exec(cs, "create table bench_copy(seq bigint, stream text, version bigint, type int, data jsonb, payload text, hash text, ts timestamptz, unique(stream, version))");
+        await CopyAsync(cs, new Source(WarmUp, "bench-warm-up"), ct);
         sw.Restart();
+        await CopyAsync(cs, source, ct);
+        var copySecs = sw.Elapsed.TotalSeconds;
+        await Exec(cs, "drop schema if exists bench_mirror cascade; drop table if exists bench_copy");
+        double ours = Events / mirrorSecs, baseline = Events / copySecs, ratio = ours / baseline;
+        return [new BenchResult($"mirror {Events:N0} events to Marten (batches of 1000, steady state)", $"{ours:N0} ev/s",
+            $"Npgsql binary COPY {baseline:N0} rows/s", ratio, "≥ 0.3×", ratio >= 0.3)];
+    }
+
+    private static async Task CopyAsync(string cs, Source source, CancellationToken ct)
+    {
         await using (var conn = new NpgsqlConnection(cs))
         {
             await conn.OpenAsync(ct);
             await using var w = await conn.BeginBinaryImportAsync("copy bench_copy (seq, stream, version, type, data, payload, hash, ts) from stdin (format binary)", ct);
-            foreach (var e in source.Read(1, Events))
+            foreach (var e in source.Read(1, (int)source.LastSequence))
             {
                 await w.StartRowAsync(ct);
                 await w.WriteAsync(e.Sequence, NpgsqlDbType.Bigint, ct);
@@ -53,11 +68,6 @@ public sealed class MirrorBenchmark : IBenchmark
             }
             await w.CompleteAsync(ct);
         }
-        var copySecs = sw.Elapsed.TotalSeconds;
-        await Exec(cs, "drop schema if exists bench_mirror cascade; drop table if exists bench_copy");
-        double ours = Events / mirrorSecs, baseline = Events / copySecs, ratio = ours / baseline;
-        return [new BenchResult($"mirror {Events:N0} events to Marten (batches of 1000)", $"{ours:N0} ev/s",
-            $"Npgsql binary COPY {baseline:N0} rows/s", ratio, "≥ 0.3×", ratio >= 0.3)];
     }
 
     private static async Task Exec(string cs, string sql)
@@ -72,8 +82,9 @@ public sealed class MirrorBenchmark : IBenchmark
     {
         private readonly List<MirroredEvent> _events = new();
 
-        public Source(int n)
+        public Source(int n, string nodeId = "bench-node")
         {
+            NodeId = nodeId;
             var prev = new string('0', 64);
             for (var i = 1; i <= n; i++)
             {
@@ -85,7 +96,7 @@ public sealed class MirrorBenchmark : IBenchmark
             }
         }
 
-        public string NodeId => "bench-node";
+        public string NodeId { get; }
         public ulong LastSequence => (ulong)_events.Count;
         public IReadOnlyList<MirroredEvent> Read(ulong fromSequence, int max) => _events.Skip((int)fromSequence - 1).Take(max).ToList();
         public void AcknowledgeMirrored(ulong sequence) { }

@@ -61,7 +61,7 @@ public static class DiskForensics
         [
             VerifySlot(TalosLayout.OpenPartition(disk, "BOOT-A"), "BOOT-A", Slot.A, BootSlot.A, state.SlotA, knownGood, reader, ct),
             VerifySlot(TalosLayout.OpenPartition(disk, "BOOT-B"), "BOOT-B", Slot.B, BootSlot.B, state.SlotB, knownGood, reader, ct),
-            VerifyEfi(TalosLayout.OpenPartition(disk, "EFI"), ct),
+            VerifyEfi(TalosLayout.OpenPartition(disk, "EFI"), knownGood, ct),
         ]);
     }
 
@@ -103,11 +103,17 @@ public static class DiskForensics
         return F(ForensicStatus.Match, measured, $"{header.Version} matches the log");
     }
 
-    /// <summary>Hashes the whole EFI partition. No event records a boot-loader digest yet, so the result is NotRecorded.</summary>
-    public static ForensicFinding VerifyEfi(IBlockDevice efi, CancellationToken ct = default)
+    /// <summary>
+    /// Hashes the whole EFI (boot-loader) partition. No event records a boot-loader digest yet, so without a known-good
+    /// entry for it the result is NotRecorded; with one it is Match.
+    /// </summary>
+    public static ForensicFinding VerifyEfi(IBlockDevice efi, KnownGoodList? knownGood = null, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(efi);
-        return new ForensicFinding("EFI", Slot.Unspecified, ForensicStatus.NotRecorded, "", HashAll(efi, ct),
+        var measured = HashAll(efi, ct);
+        if (knownGood?.VersionOf(measured) is { } v)
+            return new ForensicFinding("EFI", Slot.Unspecified, ForensicStatus.Match, "", measured, $"the boot-loader area is in the known-good list as {v}");
+        return new ForensicFinding("EFI", Slot.Unspecified, ForensicStatus.NotRecorded, "", measured,
             "no event records a boot-loader (EFI) digest yet, so it cannot be compared; the measured digest is reported for the record");
     }
 

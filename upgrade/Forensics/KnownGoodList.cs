@@ -14,6 +14,9 @@ public sealed class KnownGoodList
     /// <summary>Number of entries.</summary>
     public int Count => _versions.Count;
 
+    /// <summary>The entries in digest order (sent to a node for online forensics).</summary>
+    public IEnumerable<(string Digest, string Version)> Entries => _versions.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => (kv.Key, kv.Value));
+
     /// <summary>The version listed for <paramref name="digest"/>, or null when it is not known-good.</summary>
     public string? VersionOf(string digest) => _versions.GetValueOrDefault(Normalize(digest));
 

@@ -53,11 +53,11 @@ public sealed class TalosctlAuditsACapturedImage : IDisposable
     }
 
     [Fact]
-    public async Task Replay_from_a_source_that_needs_the_api_says_so()
+    public async Task Replay_from_an_unknown_source_names_the_three_sources()
     {
-        var (code, _, err) = await Run("audit", "replay", "--from", "node");
+        var (code, _, err) = await Run("audit", "replay", "--from", "tape");
         Assert.Equal(1, code);
-        Assert.StartsWith("error: --from node is not supported here; use --from disk:<image> or --from fleet (the node source needs the node API)", err);
+        Assert.StartsWith("error: --from tape is not a source: use disk:<image>, fleet or node", err);
     }
 
     [Fact]

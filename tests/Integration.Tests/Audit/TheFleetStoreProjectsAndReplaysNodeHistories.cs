@@ -127,7 +127,7 @@ public sealed class TheFleetStoreProjectsAndReplaysNodeHistories : IAsyncLifetim
         await FleetHeads.RegisterAsync(_store, node, signer.PublicKey);
         await FleetHeads.RegisterAsync(_store, node, signer.PublicKey);   // idempotent
         var other = new HeadSigner(Enumerable.Repeat((byte)9, 32).ToArray());
-        await Assert.ThrowsAsync<InvalidOperationException>(() => FleetHeads.RegisterAsync(_store, node, other.PublicKey));
+        await Assert.ThrowsAsync<NodeKeyMismatchException>(() => FleetHeads.RegisterAsync(_store, node, other.PublicKey));
 
         Assert.Equal("signature", Assert.Single(await FleetHeads.RecordAsync(_store, node, other.Sign(Id(31), 3, new byte[32]))).Kind);
         Assert.Empty(await FleetHeads.RecordAsync(_store, node, signer.Sign(Id(31), 3, new byte[32])));

@@ -49,16 +49,24 @@ public sealed class ANodeMirrorsItsMetaLogToTheFleetStore : IAsyncLifetime
         Assert.Equal(NodeJournal.Fold(log).Hash, fromStore.Hash);
         Assert.Equal(node.State.Hash, fromStore.Hash);
         Assert.True(node.MirrorStatus!.StoreVersion > 0);
+        using (var summaries = AuditStore.Create(TestDatabase.ConnectionString, _schema))
+        await using (var q = summaries.QuerySession())
+        {
+            // Role and hostname travel in ConfigApplied (issue #10) and land in the fleet's NodeSummary.
+            var summary = await q.LoadAsync<NodeSummary>(node.NodeId!);
+            Assert.Equal(("controlplane", "node1"), (summary!.Role, summary.Hostname));
+            Assert.Equal("v1.9.1", summary.Version);
+        }
         await node.DisposeAsync();
     }
 
-    private static async Task Until(Func<bool> done, string what)
+    internal static async Task Until(Func<bool> done, string what)
     {
         for (var i = 0; i < 600 && !done(); i++) await Task.Delay(50);
         Assert.True(done(), "timed out: " + what);
     }
 
-    private static string Config(string cs, string schema) => $"""
+    internal static string Config(string cs, string schema) => $"""
         version: v1alpha1
         debug: false
         persist: true

@@ -36,7 +36,8 @@ public sealed class ProtoContractGoldenTests
     [InlineData("machine.ServiceHealth{unknown=1,healthy=2,last_message=3,last_change=4}")]
     [InlineData("machine.ServiceList{metadata=1,services=2}")]
     [InlineData("machine.ServiceStart{metadata=1,resp=2}")]
-    [InlineData("machine.EventsRequest{tail_events=1,tail_id=2,tail_seconds=3,with_actor_id=4}")]
+    // audit_records=100: Talos.NET extension for audits over the API (issue #10, specs/api.md §9.1); upstream fields unchanged.
+    [InlineData("machine.EventsRequest{tail_events=1,tail_id=2,tail_seconds=3,with_actor_id=4,audit_records=100}")]
     [InlineData("machine.Event{metadata=1,data=2,id=3,actor_id=4}")]
     [InlineData("machine.SequenceEvent{sequence=1,action=2,error=3}")]
     [InlineData("machine.PhaseEvent{phase=1,action=2}")]

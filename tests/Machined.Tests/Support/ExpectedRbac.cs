@@ -33,6 +33,7 @@ public static class ExpectedRbac
         ["/machine.MachineService/Reset"] = "A",
         ["/machine.MachineService/ServiceList"] = "AOR",
         ["/machine.MachineService/ServiceRestart"] = "AO",
+        ["/machine.MachineService/ForensicsVerify"] = "AO",
         ["/machine.MachineService/ServiceStart"] = "AO",
         ["/machine.MachineService/ServiceStop"] = "AO",
         ["/machine.MachineService/Shutdown"] = "AO",

@@ -1,0 +1,48 @@
+using Marten;
+using Talos.Partitions.Audit;
+
+namespace Talos.Machined.Mirror;
+
+/// <summary>
+/// The node side of tamper evidence (issue #10): registers the node's public key in the fleet store at first contact
+/// (before the first append, so a node whose key the store refuses ships nothing), and after each mirror pass signs
+/// the head the store now holds (last mirrored sequence + that record's chain hash), records it in the store and
+/// keeps it on STATE through <c>keep</c>.
+/// </summary>
+/// <param name="store">The fleet store.</param>
+/// <param name="nodeId">The node id (stream key).</param>
+/// <param name="signer">The node's key (<see cref="NodeKey"/>).</param>
+/// <param name="hashAt">Chain hash of the META record at a sequence (null when it is no longer in the log).</param>
+/// <param name="keep">Persists the latest signed head on the node.</param>
+public sealed class SignedHeadShipper(IDocumentStore store, Guid nodeId, HeadSigner signer, Func<ulong, byte[]?> hashAt, Action<SignedHead> keep)
+{
+    private bool _registered;
+    private long _signed;
+
+    /// <summary>Sequence of the latest head recorded in the store by this shipper (0 before the first).</summary>
+    public long SignedSequence => _signed;
+
+    /// <summary>Registers the key once; throws <see cref="NodeKeyMismatchException"/> when the store holds another.</summary>
+    public async Task RegisterAsync(CancellationToken ct)
+    {
+        if (_registered) return;
+        await FleetHeads.RegisterAsync(store, nodeId.ToString(), signer.PublicKey, ct);
+        _registered = true;
+    }
+
+    /// <summary>
+    /// Signs and records the head at <paramref name="storeVersion"/> when it moved. Returns the problems the store
+    /// reported (e.g. <c>rewound</c>); nothing is kept on the node then.
+    /// </summary>
+    public async Task<IReadOnlyList<AuditProblem>> AfterPassAsync(long storeVersion, CancellationToken ct)
+    {
+        if (!_registered || storeVersion <= _signed) return [];
+        if (hashAt((ulong)storeVersion) is not { } hash) return [];
+        var head = signer.Sign(nodeId, (ulong)storeVersion, hash);
+        var problems = await FleetHeads.RecordAsync(store, nodeId.ToString(), head, ct);
+        if (problems.Count > 0) return problems;
+        _signed = storeVersion;
+        keep(head);
+        return [];
+    }
+}
