@@ -36,6 +36,7 @@ public static class Cli
         root.Subcommands.Add(AuditCommand.Build(g, io));
         root.Subcommands.Add(ForensicsCommand.Build(g, io));
         root.Subcommands.Add(ImageCommand.Build(io));
+        root.Subcommands.Add(DashboardCommand.Build(g, io));
         return root;
     }
 

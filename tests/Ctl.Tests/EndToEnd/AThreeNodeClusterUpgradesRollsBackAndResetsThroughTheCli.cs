@@ -101,8 +101,9 @@ public sealed class AThreeNodeClusterUpgradesRollsBackAndResetsThroughTheCli(ITe
         var faulty = await _cli.Run("-n", W1, "upgrade", "--image", Installer(Next + "-kubelet-never-healthy"), "--preserve", "--wait", "--timeout", "2m");
         Assert.True(faulty.Rc != 0, faulty.ToString());
         Assert.Matches($@"error: {W1.Replace(".", @"\.")}: upgrade failed: rolled back A -> B: HealthDeadlineExceeded: .*service kubelet", faulty.Err);
-        var slots = await _cli.Ok("-n", W1, "get", "bootslots");
-        Assert.Matches($@"{W1.Replace(".", @"\.")}\s+runtime\s+BootSlot\s+B\s+\d+\s+{Next.Replace(".", @"\.")}\s+true\s+true", slots.Out);
+        // --wait ends at RolledBack; the node then boots the confirmed slot again.
+        var booted = new System.Text.RegularExpressions.Regex($@"{W1.Replace(".", @"\.")}\s+runtime\s+BootSlot\s+B\s+\d+\s+{Next.Replace(".", @"\.")}\s+true\s+true");
+        var slots = await _cli.Poll(r => r.Rc == 0 && booted.IsMatch(r.Out), TimeSpan.FromSeconds(60), "-n", W1, "get", "bootslots");
         Assert.Matches($@"BootSlot\s+A\s+\d+\s+{Next.Replace(".", @"\.")}\s+false\s+false", slots.Out);
     }
 
@@ -144,6 +145,12 @@ public sealed class AThreeNodeClusterUpgradesRollsBackAndResetsThroughTheCli(ITe
         Assert.Contains("[talos]", dmesg.Out);
         var services = await _cli.Ok("-n", Cp, "services");
         Assert.Matches($@"{Cp.Replace(".", @"\.")}\s+etcd\s+Running\s+OK", services.Out);
+
+        var dash = await _cli.Ok("-n", W1, "dashboard", "--once", "--events", "10");
+        Assert.Contains("  STAGE     running, ready\n", dash.Out);
+        Assert.Contains($"  VERSION   {Next}\n", dash.Out);
+        Assert.Contains($"  SLOT B    {Next}, booted, confirmed\n", dash.Out);
+        Assert.Matches(@"\d+\s+NodeReset\s+reset: wiped \[EPHEMERAL\], STATE preserved", dash.Out);
 
         var all = await _cli.Poll(r => r.Rc == 0, TimeSpan.FromSeconds(60), "-n", $"{Cp},{W1},{W2}", "health");
         Assert.Equal(7, all.Out.Split('\n').Count(l => l.Contains(": OK")));
