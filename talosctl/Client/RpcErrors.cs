@@ -9,6 +9,8 @@ public static class RpcErrors
     public static string Describe(RpcException e, string node, bool insecure)
     {
         var detail = e.Status.Detail;
+        if (Find<CertFingerprintMismatchException>(e) is { } pin)
+            return $"{node}: {pin.Message} (another machine answers at this address, or its maintenance certificate was regenerated: check the node's log)";
         return e.StatusCode switch
         {
             // The TCP connection was made (no socket error) but TLS/HTTP2 did not come up: with mTLS that is the node
@@ -30,6 +32,13 @@ public static class RpcErrors
     {
         for (var x = e.Status.DebugException; x is not null; x = x.InnerException)
             if (x is System.Net.Sockets.SocketException s) return s.Message.ToLowerInvariant();
+        return null;
+    }
+
+    private static T? Find<T>(RpcException e) where T : Exception
+    {
+        for (var x = e.Status.DebugException; x is not null; x = x.InnerException)
+            if (x is T t) return t;
         return null;
     }
 

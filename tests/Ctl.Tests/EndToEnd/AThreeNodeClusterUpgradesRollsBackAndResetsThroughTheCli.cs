@@ -129,6 +129,12 @@ public sealed class AThreeNodeClusterUpgradesRollsBackAndResetsThroughTheCli(ITe
         Assert.Contains($"{W1}: boot confirmed: OK (slot B, {Next})", health.Out);
         var config = await _cli.Ok("-n", W1, "get", "machineconfig", "-o", "yaml");
         Assert.Contains("healthDeadline: 12s", config.Out);
+
+        // A dry run shows the change as a unified diff and changes nothing.
+        var dry = await _cli.Ok("-n", W1, "apply-config", "--dry-run", "--config-patch", "machine:\n  upgrade:\n    healthDeadline: 15s\n");
+        Assert.StartsWith("Dry run summary:\nApplied configuration without a reboot (skipped in dry-run).\n\nConfig diff:\n\n--- old\n+++ new\n@@ -", dry.Out);
+        Assert.Matches(@"\n-\s+healthDeadline: 12s\n\+\s+healthDeadline: 15s\n", dry.Out);
+        Assert.Contains("healthDeadline: 12s", (await _cli.Ok("-n", W1, "get", "machineconfig", "-o", "yaml")).Out);
     }
 
     private async Task ObservationCommandsShowTheHistory()
