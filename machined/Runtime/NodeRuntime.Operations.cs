@@ -56,7 +56,7 @@ public sealed partial class NodeRuntime
         if (Config is null) throw new NodeNotReadyException($"the node is {Stage}; apply-config needs a running node");
         if (mode == ApplyMode.Auto) mode = ApplyMode.NoReboot;   // upstream: AUTO → NO_REBOOT, reported as auto(no_reboot)
         var diff = string.Join("\n", MachineConfig.ChangedPaths(Config, cfg));
-        if (dryRun) return new ApplyResult(DryRunSummary(mode, Config, cfg), mode, warnings, diff);
+        if (dryRun) return new ApplyResult(DryRunSummary(mode, Config, cfg, diff), mode, warnings, diff);
         Pending.Config = new PendingConfig(cfg, data, mode);
         var handle = StartOperation(new ApplyConfigRequest((Talos.Sequencer.Requests.ApplyMode)(int)mode));
         var report = await handle.Completion;
@@ -73,11 +73,13 @@ public sealed partial class NodeRuntime
         _ => "Applied configuration without a reboot",
     };
 
-    /// <summary>Upstream's dry-run reply: what the mode would do, then a unified diff of the current and the new config.</summary>
-    private static string DryRunSummary(ApplyMode mode, MachineConfig current, MachineConfig next)
+    /// <summary>Upstream's dry-run reply: what the mode would do, then a unified diff of the current and the new config, then the changed paths.</summary>
+    private static string DryRunSummary(ApplyMode mode, MachineConfig current, MachineConfig next, string changedPaths)
     {
         var diff = UnifiedDiff.Of(current.ToYaml(), next.ToYaml());
-        return $"Dry run summary:\n{ModeText(mode)} (skipped in dry-run).\n\nConfig diff:\n\n{(diff.Length > 0 ? diff : "No changes.\n")}";
+        // Upstream's text, then the changed paths (a Talos.NET addition that clients and tests match on).
+        return $"Dry run summary:\n{ModeText(mode)} (skipped in dry-run).\n\nConfig diff:\n\n{(diff.Length > 0 ? diff : "No changes.\n")}" +
+            (changedPaths.Length > 0 ? $"\nChanged paths:\n{changedPaths}" : "");
     }
 
     /// <summary>
