@@ -89,36 +89,43 @@ public sealed record NodeSnapshot(string Node, string Stage, bool Ready, IReadOn
 
     /// <summary>
     /// The last <paramref name="count"/> lifecycle events. The Events stream replays the tail and then waits for new
-    /// ones: the read stops when the stream ends or stays idle for a moment after the replay.
+    /// ones, so the newest id is read first (a one-event tail) and the replay is read up to that id: no idle timer that
+    /// a loaded machine could trip.
     /// </summary>
     private static async Task<List<EventView>> EventsAsync(IMachineClient c, int count, CancellationToken ct)
     {
         var seen = new List<EventView>();
         if (count <= 0) return seen;
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        cts.CancelAfter(TimeSpan.FromSeconds(5));
-        using var call = c.Machine.Events(new EventsRequest { TailEvents = EventWindow }, c.Call(cts.Token));
-        Task<bool>? pending = null;
+        cts.CancelAfter(TimeSpan.FromSeconds(10));
         try
         {
-            while (true)
+            var last = await ReadTailAsync(c, 1, _ => true, cts.Token).ConfigureAwait(false);
+            if (last is null) return seen;
+            await ReadTailAsync(c, EventWindow, e =>
             {
-                pending = call.ResponseStream.MoveNext(cts.Token);
-                if (await Task.WhenAny(pending, Task.Delay(TimeSpan.FromMilliseconds(400), ct)).ConfigureAwait(false) != pending) break;
-                if (!await pending.ConfigureAwait(false)) { pending = null; break; }
-                pending = null;
-                if (DecodedEvent.From(call.ResponseStream.Current) is { Node: not null } e && Lifecycle(e.Source)) seen.Add(new EventView(e.Id, e.Source, e.Message));
-            }
-            // Idle after the replay: end the call and observe the read it cancels.
-            await cts.CancelAsync().ConfigureAwait(false);
-            if (pending is not null) await pending.ConfigureAwait(false);
+                if (DecodedEvent.From(e) is { Node: not null } d && Lifecycle(d.Source)) seen.Add(new EventView(d.Id, d.Source, d.Message));
+                return e.Id == last;
+            }, cts.Token).ConfigureAwait(false);
         }
         catch (RpcException e) when (e.StatusCode is StatusCode.Cancelled or StatusCode.DeadlineExceeded && !ct.IsCancellationRequested)
         {
         }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-        {
-        }
         return seen.TakeLast(count).ToList();
+    }
+
+    /// <summary>Reads a tail until <paramref name="stop"/> says so (then ends the call) or the stream ends; returns the last id read.</summary>
+    private static async Task<string?> ReadTailAsync(IMachineClient c, int tail, Func<Api.Machine.Event, bool> stop, CancellationToken ct)
+    {
+        using var call = c.Machine.Events(new EventsRequest { TailEvents = tail }, c.Call(ct));
+        string? last = null;
+        while (await call.ResponseStream.MoveNext(ct).ConfigureAwait(false))
+        {
+            var e = call.ResponseStream.Current;
+            if (e.Data?.TypeUrl is not { Length: > 0 }) continue;   // the stream's empty hello
+            last = e.Id;
+            if (stop(e)) break;
+        }
+        return last;
     }
 }

@@ -29,6 +29,8 @@ public sealed class DashboardPrintsAPlainSnapshotWithoutATerminal : NodeCommandT
             new ServiceInfo { Id = "apid", State = "Running", Health = new ServiceHealth { Healthy = true } },
             new ServiceInfo { Id = "kubelet", State = "Running", Health = new ServiceHealth { Healthy = ready, LastMessage = ready ? "" : "node not ready" } },
         ]);
+        // First the newest-id probe (a one-event tail), then the replay read up to that id.
+        node.Machine.EventStreams.Enqueue(new EventScript([Node(45, "boot-2", new NodeEvent { Booted = new Booted { Slot = Slot.B, Version = "v1.2.1" } })]));
         node.Machine.EventStreams.Enqueue(new EventScript([
             Node(40, "boot-1", new NodeEvent { BootConfirmed = new BootConfirmed { Slot = Slot.A, Version = "v1.2.0" } }),
             Node(41, "op-1", new NodeEvent { TaskStarted = new TaskStarted { Sequence = "upgrade", Phase = "install", Task = "writeImage" } }),

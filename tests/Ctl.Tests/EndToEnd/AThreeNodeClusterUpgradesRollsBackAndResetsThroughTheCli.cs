@@ -152,7 +152,7 @@ public sealed class AThreeNodeClusterUpgradesRollsBackAndResetsThroughTheCli(ITe
         var services = await _cli.Ok("-n", Cp, "services");
         Assert.Matches($@"{Cp.Replace(".", @"\.")}\s+etcd\s+Running\s+OK", services.Out);
 
-        var dash = await _cli.Ok("-n", W1, "dashboard", "--once", "--events", "10");
+        var dash = await _cli.Ok("-n", W1, "dashboard", "--once", "--events", "30");
         Assert.Contains("  STAGE     running, ready\n", dash.Out);
         Assert.Contains($"  VERSION   {Next}\n", dash.Out);
         Assert.Contains($"  SLOT B    {Next}, booted, confirmed\n", dash.Out);
