@@ -37,6 +37,8 @@ public static class Cli
         root.Subcommands.Add(MetaCommand.Build(g, io));
         root.Subcommands.Add(AuditCommand.Build(g, io));
         root.Subcommands.Add(ForensicsCommand.Build(g, io));
+        root.Subcommands.Add(ImageCommand.Build(io));
+        root.Subcommands.Add(DashboardCommand.Build(g, io));
         return root;
     }
 
@@ -51,7 +53,7 @@ public static class Cli
         if (parsed.Errors.Count > 0 && !IsHelp(args))
         {
             // Upstream (cobra) prints one "Error: ..." line and a usage hint; the full help only on --help.
-            var cmd = string.Join(' ', parsed.CommandResult.Command.Name == root.Name ? ["talosctl"] : new[] { "talosctl", parsed.CommandResult.Command.Name });
+            var cmd = "talosctl" + CommandPath(parsed.CommandResult);
             var message = System.Text.RegularExpressions.Regex.Replace(parsed.Errors[0].Message, @"\s*\n\s*", " ");
             io.Error($"{message} (see \"{cmd} --help\")");
             return 1;
@@ -76,6 +78,10 @@ public static class Cli
             return 130;
         }
     }
+
+    /// <summary>" image build" for a subcommand's result (the hint names the whole path, as cobra does).</summary>
+    private static string CommandPath(System.CommandLine.Parsing.CommandResult? r) =>
+        r?.Parent is System.CommandLine.Parsing.CommandResult parent ? CommandPath(parent) + " " + r.Command.Name : "";
 
     private static bool IsHelp(string[] args) => args.Any(a => a is "--help" or "-h" or "-?");
 }

@@ -83,6 +83,7 @@ public sealed class NodeServer : IAsyncDisposable
             TimeProvider = o.Time,
         }, ct);
         var server = new NodeServer(o, host, maintenance);
+        server.LogMaintenanceFingerprint();
         o.Runtime.ConfigActivated += server.OnConfigActivated;
         o.Runtime.ConfigDeactivated += server.OnConfigDeactivated;
         if (o.Runtime.Config is { } already) server.OnConfigActivated(already);
@@ -187,6 +188,11 @@ public sealed class NodeServer : IAsyncDisposable
         }
     }
 
+    /// <summary>What a user pins with <c>talosctl apply-config --insecure --cert-fingerprint</c> (upstream prints it on the console).</summary>
+    private void LogMaintenanceFingerprint() =>
+        _o.Log?.Invoke("api: maintenance mode: server certificate fingerprint " +
+            Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(_maintenancePki.ServerCertificate.RawData)));
+
     private void OnConfigDeactivated()
     {
         _ = Task.Run(_o.Runtime.Etcd.StopPeerAsync);
@@ -196,6 +202,7 @@ public sealed class NodeServer : IAsyncDisposable
             Host.MarkMaintenance(_maintenancePki);
             _pkiSource = null;
             _o.Log?.Invoke("api: the machine config is gone (reset): back to maintenance mode, no client certificate needed");
+            LogMaintenanceFingerprint();
         }
     }
 

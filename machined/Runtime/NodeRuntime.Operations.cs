@@ -56,19 +56,30 @@ public sealed partial class NodeRuntime
         if (Config is null) throw new NodeNotReadyException($"the node is {Stage}; apply-config needs a running node");
         if (mode == ApplyMode.Auto) mode = ApplyMode.NoReboot;   // upstream: AUTO → NO_REBOOT, reported as auto(no_reboot)
         var diff = string.Join("\n", MachineConfig.ChangedPaths(Config, cfg));
-        if (dryRun) return new ApplyResult($"Dry run summary:\nApplied configuration without a reboot (dry run)\nChanged paths:\n{diff}", mode, warnings, diff);
+        if (dryRun) return new ApplyResult(DryRunSummary(mode, Config, cfg, diff), mode, warnings, diff);
         Pending.Config = new PendingConfig(cfg, data, mode);
         var handle = StartOperation(new ApplyConfigRequest((Talos.Sequencer.Requests.ApplyMode)(int)mode));
         var report = await handle.Completion;
         _ = ContinueAfterAsync(handle, CancellationToken.None);   // REBOOT mode ends in a reboot, like every other operation
         if (mode == ApplyMode.Try && report.Run?.Result == RunResult.Completed) ScheduleTryRevert(cfg, tryTimeout ?? TimeSpan.FromMinutes(1));
-        return new ApplyResult(mode switch
-        {
-            ApplyMode.Staged => "Staged configuration to be applied after a reboot",
-            ApplyMode.Try => "Applied configuration in try mode",
-            ApplyMode.Reboot => "Applied configuration with a reboot",
-            _ => "Applied configuration without a reboot",
-        }, mode, warnings, diff);
+        return new ApplyResult(ModeText(mode), mode, warnings, diff);
+    }
+
+    private static string ModeText(ApplyMode mode) => mode switch
+    {
+        ApplyMode.Staged => "Staged configuration to be applied after a reboot",
+        ApplyMode.Try => "Applied configuration in try mode",
+        ApplyMode.Reboot => "Applied configuration with a reboot",
+        _ => "Applied configuration without a reboot",
+    };
+
+    /// <summary>Upstream's dry-run reply: what the mode would do, then a unified diff of the current and the new config, then the changed paths.</summary>
+    private static string DryRunSummary(ApplyMode mode, MachineConfig current, MachineConfig next, string changedPaths)
+    {
+        var diff = UnifiedDiff.Of(current.ToYaml(), next.ToYaml());
+        // Upstream's text, then the changed paths (a Talos.NET addition that clients and tests match on).
+        return $"Dry run summary:\n{ModeText(mode)} (skipped in dry-run).\n\nConfig diff:\n\n{(diff.Length > 0 ? diff : "No changes.\n")}" +
+            (changedPaths.Length > 0 ? $"\nChanged paths:\n{changedPaths}" : "");
     }
 
     /// <summary>

@@ -17,7 +17,7 @@ public sealed class MachineClients : IDisposable
     /// (maintenance mode) the talosconfig is optional: <c>-n</c>/<c>-e</c> suffice and no client certificate is used.
     /// </summary>
     /// <exception cref="TalosConfigException">The talosconfig is missing or lacks endpoints/certificates.</exception>
-    public static MachineClients Open(ParseResult r, GlobalOptions g, bool insecure)
+    public static MachineClients Open(ParseResult r, GlobalOptions g, bool insecure, IReadOnlyList<byte[]>? pins = null)
     {
         var endpoints = GlobalOptions.Split(r.GetValue(g.Endpoints));
         var nodes = GlobalOptions.Split(r.GetValue(g.Nodes));
@@ -37,7 +37,7 @@ public sealed class MachineClients : IDisposable
         {
             foreach (var t in targets)
             {
-                var conn = insecure ? NodeConnection.Insecure(t.Dial) : NodeConnection.Secure(t.Dial, ctx!);
+                var conn = insecure ? NodeConnection.Insecure(t.Dial, pins) : NodeConnection.Secure(t.Dial, ctx!);
                 clients.Add(new GrpcMachineClient(t.Label, conn, t.NodeHeader, insecure));
             }
         }

@@ -48,9 +48,15 @@ public sealed class NodeConnection : IDisposable
         return Open(endpoint, ssl);
     }
 
-    /// <summary>Opens a channel without a client certificate and without verifying the server (maintenance mode).</summary>
-    public static NodeConnection Insecure(string endpoint) =>
-        Open(endpoint, new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = (_, _, _, _) => true });
+    /// <summary>
+    /// Opens a channel without a client certificate (maintenance mode). The server is not verified unless
+    /// <paramref name="pins"/> lists SHA-256 fingerprints (<c>--cert-fingerprint</c>): then only those certificates are accepted.
+    /// </summary>
+    public static NodeConnection Insecure(string endpoint, IReadOnlyList<byte[]>? pins = null) =>
+        Open(endpoint, new SslClientAuthenticationOptions
+        {
+            RemoteCertificateValidationCallback = pins is { Count: > 0 } ? CertFingerprints.Pinned(pins) : (_, _, _, _) => true,
+        });
 
     /// <summary>"host" or "host:port" → "host:port" with the default port.</summary>
     public static string WithPort(string endpoint) =>

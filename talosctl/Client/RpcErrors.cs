@@ -9,12 +9,17 @@ public static class RpcErrors
     public static string Describe(RpcException e, string node, bool insecure)
     {
         var detail = e.Status.Detail;
+        if (Find<CertFingerprintMismatchException>(e) is { } pin)
+            return $"{node}: {pin.Message} (another machine answers at this address, or its maintenance certificate was regenerated: check the node's log)";
         return e.StatusCode switch
         {
             // The TCP connection was made (no socket error) but TLS/HTTP2 did not come up: with mTLS that is the node
             // refusing our client certificate (the exact text depends on timing: handshake, SslStream, premature end).
-            StatusCode.Unavailable when !insecure && (Cause(e) is null || detail.Contains("HTTP/2 handshake", StringComparison.Ordinal) || detail.Contains("SslStream", StringComparison.Ordinal)) =>
+            StatusCode.Unavailable when !insecure && (Cause(e) is null || Http2Handshake(detail) || detail.Contains("SslStream", StringComparison.Ordinal)) =>
                 $"{node}: connection closed during the TLS handshake: the node rejected the client certificate (wrong CA, expired, or the node is in maintenance mode: try --insecure)",
+            // --insecure offers no client certificate: a configured node ends the handshake (no socket error either).
+            StatusCode.Unavailable or StatusCode.Internal when insecure && Cause(e) is null && (e.StatusCode == StatusCode.Unavailable || Http2Handshake(detail)) =>
+                $"{node}: connection closed during the TLS handshake: the node is configured and requires a client certificate (drop --insecure and use the talosconfig)",
             StatusCode.Unavailable =>
                 $"{node}: node unreachable: {Cause(e) ?? Short(detail)} (is machined running and is the endpoint right?)",
             StatusCode.Internal when detail.Contains("remote certificate is invalid", StringComparison.Ordinal) =>
@@ -30,6 +35,15 @@ public static class RpcErrors
     {
         for (var x = e.Status.DebugException; x is not null; x = x.InnerException)
             if (x is System.Net.Sockets.SocketException s) return s.Message.ToLowerInvariant();
+        return null;
+    }
+
+    private static bool Http2Handshake(string detail) => detail.Contains("HTTP/2 handshake", StringComparison.Ordinal);
+
+    private static T? Find<T>(RpcException e) where T : Exception
+    {
+        for (var x = e.Status.DebugException; x is not null; x = x.InnerException)
+            if (x is T t) return t;
         return null;
     }
 

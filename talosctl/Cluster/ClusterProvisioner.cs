@@ -14,7 +14,20 @@ namespace Talos.Ctl.Cluster;
 
 /// <summary>The options of <c>talosctl cluster create</c>.</summary>
 public sealed record ClusterCreateOptions(string Name, int ControlPlanes, int Workers, long DiskSize, string? Image,
-    string StateRoot, string Cidr, string? Machined, string TalosConfigPath, TimeSpan WaitTimeout);
+    string StateRoot, string Cidr, string? Machined, string TalosConfigPath, TimeSpan WaitTimeout)
+{
+    /// <summary>--config-patch: applied to every node's config after the cluster's defaults (upstream's flag).</summary>
+    public IReadOnlyList<Core.Config.ConfigPatch> Patches { get; init; } = [];
+
+    /// <summary>--config-patch-control-plane.</summary>
+    public IReadOnlyList<Core.Config.ConfigPatch> ControlPlanePatches { get; init; } = [];
+
+    /// <summary>--config-patch-worker.</summary>
+    public IReadOnlyList<Core.Config.ConfigPatch> WorkerPatches { get; init; } = [];
+
+    /// <summary>--input-dir: use controlplane.yaml, worker.yaml and talosconfig from "talosctl gen config".</summary>
+    public string? InputDir { get; init; }
+}
 
 /// <summary>
 /// A local cluster on loopback: one machined process per node, each on its own 127.x address with its own disk
@@ -39,20 +52,13 @@ public sealed class ClusterProvisioner(TextWriter log)
         if (ClusterState.Load(dir) is not null) throw new ClusterException($"cluster \"{o.Name}\" already exists in {dir}: run \"talosctl cluster destroy --name {o.Name}\" first");
         var machined = MachinedProcess.Locate(o.Machined);
         var addresses = Addresses(o.Cidr, o.ControlPlanes + o.Workers);
-        Directory.CreateDirectory(dir);
         var tag = Commands.VersionCommand.Tag;
+        // Configs first: bad input (a missing --input-dir file, a bad patch) fails before anything is created.
+        var (configs, contextName) = ClusterConfigs.For(o, addresses[0], tag);
+        CheckEndpoint(configs.Worker, addresses[0], o.Workers);
+        Directory.CreateDirectory(dir);
         var store = new LocalLayoutStore(Path.Combine(dir, "images"));
         await BuildImagesAsync(store, tag, ct);
-        var image = o.Image ?? $"{GenConfigInput.InstallerRepository}:{tag}";
-
-        var pki = new PkiContext(TimeProvider.System, new SecureRandom());
-        var secrets = SecretsBundle.Generate(pki);
-        var input = GenConfigInput.Defaults(o.Name, $"https://{addresses[0]}:6443", tag) with
-        {
-            InstallImage = image,
-            Patches = [ConfigPatch.Parse("machine:\n  upgrade:\n    tries: 3\n    healthDeadline: 20s\n")],
-        };
-        var configs = ConfigGenerator.Generate(input, secrets, pki);
         File.WriteAllText(Path.Combine(dir, "controlplane.yaml"), configs.ControlPlane.ToYaml());
         File.WriteAllText(Path.Combine(dir, "worker.yaml"), configs.Worker.ToYaml());
         var state = new ClusterState { Name = o.Name, Directory = dir };
@@ -71,7 +77,7 @@ public sealed class ClusterProvisioner(TextWriter log)
             state.Save();
             log.WriteLine($"started {name} at {node.Address} (pid {node.Pid})");
         }
-        var ctx = configs.TalosConfig.Resolve(o.Name, out _);
+        var ctx = configs.TalosConfig.Resolve(contextName, out _);
         ctx.Endpoints = state.Nodes.Where(n => n.Role == "controlplane").Select(n => n.Address).ToList();
         ctx.Nodes = [state.Nodes[0].Address];
         foreach (var n in state.Nodes) await MachinedProcess.WaitListeningAsync(n.Address, n.Pid, n.Log, o.WaitTimeout, ct);
@@ -79,9 +85,19 @@ public sealed class ClusterProvisioner(TextWriter log)
             await ApplyAsync(n, n.Role == "controlplane" ? configs.ControlPlane : configs.Worker, ct);
         foreach (var n in state.Nodes) await WaitConfiguredAsync(n, ctx, o.WaitTimeout, ct);
         await BootstrapAsync(state.Nodes[0], ctx, ct);
-        MergeTalosConfig(o.TalosConfigPath, o.Name, ctx);
-        log.WriteLine($"cluster \"{o.Name}\" is up: {state.Nodes.Count} node(s); talosconfig context \"{o.Name}\" merged into {o.TalosConfigPath}");
+        MergeTalosConfig(o.TalosConfigPath, contextName, ctx);
+        log.WriteLine($"cluster \"{o.Name}\" is up: {state.Nodes.Count} node(s); talosconfig context \"{contextName}\" merged into {o.TalosConfigPath}");
         return state;
+    }
+
+    /// <summary>Workers reach trustd at the config's control plane endpoint: it must be the first control plane's address.</summary>
+    private static void CheckEndpoint(MachineConfig worker, string firstControlPlane, int workers)
+    {
+        var endpoint = worker.Cluster?.ControlPlane?.Endpoint;
+        var host = Uri.TryCreate(endpoint, UriKind.Absolute, out var u) ? u.Host : null;
+        if (workers > 0 && host != firstControlPlane)
+            throw new ClusterException($"the workers' cluster endpoint \"{endpoint}\" is not the first control plane ({firstControlPlane}): " +
+                $"workers get their certificate from trustd there; generate the configs with \"talosctl gen config <name> https://{firstControlPlane}:6443\"");
     }
 
     /// <summary>Stops every process of the cluster and removes its state directory and talosconfig context.</summary>

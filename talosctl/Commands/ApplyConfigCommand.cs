@@ -24,7 +24,8 @@ public static class ApplyConfigCommand
         mode.AcceptOnlyFromAmong("auto", "no-reboot", "reboot", "staged", "try");
         var dryRun = new Option<bool>("--dry-run") { Description = "check how the config change will be applied in dry-run mode" };
         var timeout = GoDuration.Option("--timeout", "the config will be rolled back after specified timeout (if try mode is selected)", TimeSpan.FromMinutes(1));
-        var cmd = new Command("apply-config", "Apply a new configuration to a node") { insecure, file, patches, mode, dryRun, timeout };
+        var fingerprints = new Option<string[]>("--cert-fingerprint") { Description = "list of server certificate fingerprints to accept with --insecure (defaults to no check)", AllowMultipleArgumentsPerToken = false };
+        var cmd = new Command("apply-config", "Apply a new configuration to a node") { insecure, file, patches, mode, dryRun, timeout, fingerprints };
         cmd.SetAction(async (r, ct) =>
         {
             var patchList = (r.GetValue(patches) ?? []).Select(ConfigPatch.Load).ToList();
@@ -37,6 +38,8 @@ public static class ApplyConfigCommand
             var local = path is null ? null : ReadConfig(path);
             var request = new ApplyConfigurationRequest { Mode = ParseMode(r.GetValue(mode)!), DryRun = r.GetValue(dryRun) };
             if (request.Mode == Mode.Try) request.TryModeTimeout = Duration.FromTimeSpan(r.GetValue(timeout));
+            var pins = (r.GetValue(fingerprints) ?? []).Select(CertFingerprints.Parse).ToList();
+            if (pins.Count > 0 && !r.GetValue(insecure)) throw new UsageException("--cert-fingerprint pins the maintenance-mode certificate: use it with --insecure");
             return await NodeOptions.RunAsync(r, g, r.GetValue(insecure), clients => FanOut.EachAsync(clients, io, async c =>
             {
                 var baseYaml = local ?? await CurrentConfig(c, ct);
@@ -48,7 +51,7 @@ public static class ApplyConfigCommand
                     if (m.ModeDetails.Length > 0) io.Out.WriteLine(FanOut.Prefix(clients, c, m.ModeDetails));
                 }
                 return 0;
-            }));
+            }), pins);
         });
         return cmd;
     }

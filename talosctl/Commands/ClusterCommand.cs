@@ -27,17 +27,30 @@ public static class ClusterCommand
         var cidr = new Option<string>("--cidr") { Description = "loopback /24 the node addresses are taken from", DefaultValueFactory = _ => "127.0.100.0/24" };
         var machined = new Option<string?>("--machined") { Description = "path to machined.dll (default: $TALOS_MACHINED or the build output)" };
         var wait = new Option<int>("--wait-timeout") { Description = "seconds to wait for each node", DefaultValueFactory = _ => 120 };
-        var cmd = new Command("create", "Creates a local cluster (one machined per node on its own loopback address)") { cps, workers, disk, image, cidr, machined, wait };
+        var patch = new Option<string[]>("--config-patch") { Description = "patch generated machineconfigs (applied to all node types), use @file to read a patch from file", AllowMultipleArgumentsPerToken = false };
+        var patchCp = new Option<string[]>("--config-patch-control-plane") { Description = "patch generated machineconfigs (applied to 'init' and 'controlplane' types)", AllowMultipleArgumentsPerToken = false };
+        var patchWorker = new Option<string[]>("--config-patch-worker") { Description = "patch generated machineconfigs (applied to 'worker' type)", AllowMultipleArgumentsPerToken = false };
+        var inputDir = new Option<string?>("--input-dir") { Description = "location of pre-generated config files (controlplane.yaml, worker.yaml, talosconfig from \"talosctl gen config\")" };
+        var cmd = new Command("create", "Creates a local cluster (one machined per node on its own loopback address)")
+        {
+            cps, workers, disk, image, cidr, machined, wait, patch, patchCp, patchWorker, inputDir,
+        };
         cmd.SetAction(async (r, ct) =>
         {
             try
             {
                 var o = new ClusterCreateOptions(r.GetValue(name)!, r.GetValue(cps), r.GetValue(workers), Size.Parse(r.GetValue(disk)!),
-                    r.GetValue(image), r.GetValue(state)!, r.GetValue(cidr)!, r.GetValue(machined), g.ConfigPath(r), TimeSpan.FromSeconds(r.GetValue(wait)));
+                    r.GetValue(image), r.GetValue(state)!, r.GetValue(cidr)!, r.GetValue(machined), g.ConfigPath(r), TimeSpan.FromSeconds(r.GetValue(wait)))
+                {
+                    Patches = Gen.PatchLoader.Load(r.GetValue(patch), "--config-patch"),
+                    ControlPlanePatches = Gen.PatchLoader.Load(r.GetValue(patchCp), "--config-patch-control-plane"),
+                    WorkerPatches = Gen.PatchLoader.Load(r.GetValue(patchWorker), "--config-patch-worker"),
+                    InputDir = r.GetValue(inputDir),
+                };
                 await new ClusterProvisioner(io.Out).CreateAsync(o, ct);
                 return 0;
             }
-            catch (ClusterException e)
+            catch (Exception e) when (e is ClusterException or Gen.GenInputException)
             {
                 await io.Err.WriteLineAsync("error: " + e.Message);
                 return 1;

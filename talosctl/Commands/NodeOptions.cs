@@ -23,9 +23,10 @@ public static class NodeOptions
         GoDuration.Option("--timeout", "time to wait for the operation to complete when --wait is set", TimeSpan.FromMinutes(30));
 
     /// <summary>Opens the clients for a node command and runs <paramref name="body"/> with them.</summary>
-    public static async Task<int> RunAsync(ParseResult r, GlobalOptions g, bool insecure, Func<IReadOnlyList<IMachineClient>, Task<int>> body)
+    public static async Task<int> RunAsync(ParseResult r, GlobalOptions g, bool insecure, Func<IReadOnlyList<IMachineClient>, Task<int>> body,
+        IReadOnlyList<byte[]>? pins = null)
     {
-        using var clients = MachineClients.Open(r, g, insecure);
+        using var clients = MachineClients.Open(r, g, insecure, pins);
         return await body(clients.All).ConfigureAwait(false);
     }
 

@@ -32,7 +32,7 @@ public sealed class TalosConfig
     {
         try
         {
-            var cfg = Deserializer.Deserialize<TalosConfig?>(yaml) ?? new TalosConfig();
+            var cfg = TalosConfigReader.Read(yaml);
             cfg.Contexts ??= new SortedDictionary<string, TalosContext>(StringComparer.Ordinal);
             foreach (var (name, ctx) in cfg.Contexts)
             {
@@ -61,7 +61,7 @@ public sealed class TalosConfig
     public static TalosConfig LoadOrEmpty(string path) => File.Exists(path) ? Load(path) : new TalosConfig();
 
     /// <summary>Serialises to YAML (contexts sorted by name: deterministic output).</summary>
-    public string ToYaml() => Serializer.Serialize(this);
+    public string ToYaml() => Writer.Serializer.Serialize(this);
 
     /// <summary>Writes atomically (temp file + rename), creating the directory, mode 0600.</summary>
     public void Save(string path)
@@ -104,15 +104,15 @@ public sealed class TalosConfig
         return renames;
     }
 
-    private static readonly IDeserializer Deserializer = new DeserializerBuilder()
-        .WithNamingConvention(NullNamingConvention.Instance)
-        .Build();
-
-    private static readonly ISerializer Serializer = new SerializerBuilder()
-        .WithNamingConvention(NullNamingConvention.Instance)
-        .ConfigureDefaultValuesHandling(DefaultValuesHandling.OmitNull | DefaultValuesHandling.OmitEmptyCollections)
-        .WithIndentedSequences()
-        .Build();
+    /// <summary>Built on first write only: reading (every command) stays free of the serializer's reflection.</summary>
+    private static class Writer
+    {
+        public static readonly ISerializer Serializer = new SerializerBuilder()
+            .WithNamingConvention(NullNamingConvention.Instance)
+            .ConfigureDefaultValuesHandling(DefaultValuesHandling.OmitNull | DefaultValuesHandling.OmitEmptyCollections)
+            .WithIndentedSequences()
+            .Build();
+    }
 }
 
 /// <summary>One talosconfig context.</summary>
