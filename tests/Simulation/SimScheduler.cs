@@ -24,6 +24,9 @@ internal static class SimScheduler
     /// </summary>
     public static long RealTimeWaits;
 
+    /// <summary>Times the watchdog raised the worker limit because queued work had stalled (reported with every summary).</summary>
+    public static long StarvationRescues;
+
     /// <summary>True while the pool is limited (the last <see cref="RunAsync"/> could set the limit).</summary>
     public static bool OneWorker { get; private set; }
 
@@ -36,16 +39,44 @@ internal static class SimScheduler
         // Every pool thread that exists now is either kept blocked by the test host (VSTest's socket loop, xunit's
         // assembly runner) or is the caller, which returns to the pool at the await below: that one is the simulated CPU.
         var workers = Math.Max(1, ThreadPool.ThreadCount);
+        using var stop = new CancellationTokenSource();
+        var watchdog = new Thread(() => Watch(stop.Token, workers, maxIo)) { IsBackground = true, Name = "sim-pool-watchdog" };
         try
         {
             OneWorker = ThreadPool.SetMinThreads(1, minIo) && ThreadPool.SetMaxThreads(workers, maxIo);
+            watchdog.Start();
             await Task.Run(body);
         }
         finally
         {
+            stop.Cancel();
+            watchdog.Join();
             ThreadPool.SetMaxThreads(maxW, maxIo);
             ThreadPool.SetMinThreads(minW, minIo);
             Gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// When the test host blocks one more pool thread than it did at the start (xunit waits on the thread that called
+    /// the test), queued work stops being processed: then, and only then, the limit grows by one. Work was already
+    /// stalled, so the extra worker never runs beside a running simulation thread.
+    /// </summary>
+    private static void Watch(CancellationToken stop, int workers, int maxIo)
+    {
+        var last = ThreadPool.CompletedWorkItemCount;
+        var stalled = 0;
+        // 2 s without one completed work item while work is queued: a long synchronous step (a crash image, a META
+        // scan) takes milliseconds, so this is a blocked worker, not a busy one.
+        while (!stop.WaitHandle.WaitOne(100))
+        {
+            var done = ThreadPool.CompletedWorkItemCount;
+            stalled = done == last && ThreadPool.PendingWorkItemCount > 0 ? stalled + 1 : 0;
+            last = done;
+            if (stalled < 20) continue;
+            ThreadPool.SetMaxThreads(++workers, maxIo);
+            Interlocked.Increment(ref StarvationRescues);
+            stalled = 0;
         }
     }
 
