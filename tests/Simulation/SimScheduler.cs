@@ -40,10 +40,12 @@ internal static class SimScheduler
         // assembly runner) or is the caller, which returns to the pool at the await below: that one is the simulated CPU.
         var workers = Math.Max(1, ThreadPool.ThreadCount);
         using var stop = new CancellationTokenSource();
-        var watchdog = new Thread(() => Watch(stop.Token, workers, maxIo)) { IsBackground = true, Name = "sim-pool-watchdog" };
+        var watchdog = new Thread(() => Watch(stop.Token, workers, maxIo, minIo)) { IsBackground = true, Name = "sim-pool-watchdog" };
         try
         {
-            OneWorker = ThreadPool.SetMinThreads(1, minIo) && ThreadPool.SetMaxThreads(workers, maxIo);
+            // min = max: the pool's thread goal starts at the minimum and counts the blocked threads, so a lower minimum
+            // leaves the simulated CPU parked until the starvation heuristic injects a thread (half a second each time).
+            OneWorker = ThreadPool.SetMinThreads(1, minIo) && ThreadPool.SetMaxThreads(workers, maxIo) && ThreadPool.SetMinThreads(workers, minIo);
             watchdog.Start();
             await Task.Run(body);
         }
@@ -62,7 +64,7 @@ internal static class SimScheduler
     /// the test), queued work stops being processed: then, and only then, the limit grows by one. Work was already
     /// stalled, so the extra worker never runs beside a running simulation thread.
     /// </summary>
-    private static void Watch(CancellationToken stop, int workers, int maxIo)
+    private static void Watch(CancellationToken stop, int workers, int maxIo, int ioMin)
     {
         var last = ThreadPool.CompletedWorkItemCount;
         var stalled = 0;
@@ -75,6 +77,7 @@ internal static class SimScheduler
             last = done;
             if (stalled < 20) continue;
             ThreadPool.SetMaxThreads(++workers, maxIo);
+            ThreadPool.SetMinThreads(workers, ioMin);
             Interlocked.Increment(ref StarvationRescues);
             stalled = 0;
         }
