@@ -12,7 +12,7 @@ namespace Talos.Simulation.Tests;
 /// A pool of one deadlocks code that blocks a worker waiting for other queued work; the runtime does that only in the
 /// slot writer (<c>GetAwaiter().GetResult()</c> on its read/hash tasks), which the pool runs inline on the waiting
 /// thread because the task is still in that thread's local queue. The META log's writer thread is not a pool thread,
-/// and in the simulation it never runs: every append is a lone appender's inline commit (no second thread races it).
+/// and in the simulation it is never started: every append is a lone appender's inline commit (no second thread races it).
 /// </remarks>
 internal static class SimScheduler
 {
