@@ -7,7 +7,8 @@ namespace Talos.Simulation.Tests;
 /// Exhaustive mode (issue #11): for one install, one upgrade, one rollback and one reset of a small image, the power
 /// fails at every I/O operation (each write and each flush) in turn, and every crash point is recovered under
 /// DropAll, KeepAll and two seeds of the default (tearing) model; all invariants are checked after each recovery and
-/// a fault-free liveness phase must end Running on a confirmed slot.
+/// a fault-free liveness phase must end Running on a confirmed slot. The upgrade scenario runs to the confirmation:
+/// its crash points include the trial boot, the health results and the BootConfirmed append (coverage "boot//[]").
 /// </summary>
 public sealed class EveryCrashPointOfOneLifecycle(ITestOutputHelper output)
 {

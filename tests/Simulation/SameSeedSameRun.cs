@@ -11,6 +11,8 @@ public sealed class SameSeedSameRun
     [InlineData(3UL)]
     [InlineData(17UL)]
     [InlineData(42UL)]
+    [InlineData(5UL)]
+    [InlineData(29UL)]
     // On the one simulated CPU (SimScheduler): deterministic interleaving of the runtime's tasks.
     public Task A_seed_replays_to_the_same_trace(ulong seed) => SimScheduler.RunAsync(async () =>
     {

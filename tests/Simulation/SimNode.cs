@@ -196,10 +196,10 @@ public sealed class SimNode
     }
 
     /// <summary>
-    /// Releases what keeps a dead runtime alive without touching the disk: its META log's writer thread. A blocked
-    /// writer thread roots the log, the runtime and the whole simulated disk; abandoned by the thousand (one per crash
-    /// state) they exhausted the test host's memory (about 20 GB for the rollback scenario): that was the crash of
-    /// two simulation runs in one test host (issue #11).
+    /// Releases what keeps a dead runtime alive without touching the disk: its META log's writer thread, if it started
+    /// one. A blocked writer thread roots the log, the runtime and the whole simulated disk; abandoned by the thousand
+    /// (one per crash state) they exhausted the test host's memory (about 20 GB for the rollback scenario): that was the
+    /// crash of two simulation runs in one test host (issue #11). MetaLog now starts the thread only for a queued batch.
     /// </summary>
     public static void Abandon(NodeRuntime? dead) => dead?.Journal.Log?.Dispose();
 
