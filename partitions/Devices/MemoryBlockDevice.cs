@@ -19,6 +19,22 @@ public sealed class MemoryBlockDevice : IBlockDevice
         SectorSize = sectorSize;
     }
 
+    // Takes ownership of data (no copy): the crash simulator builds a fresh image per crash state and hands it over;
+    // copying 12 MiB twice per crash state was a fifth of the simulator's time.
+    private MemoryBlockDevice(byte[] data, int sectorSize)
+    {
+        _data = data;
+        SectorSize = sectorSize;
+    }
+
+    /// <summary>A device over <paramref name="data"/> itself, which the caller gives up (validated like the copying constructor).</summary>
+    internal static MemoryBlockDevice Adopt(byte[] data, int sectorSize)
+    {
+        if (sectorSize is not (512 or 4096)) throw new ArgumentOutOfRangeException(nameof(sectorSize), sectorSize, "sector size must be 512 or 4096");
+        if (data.Length == 0 || data.Length % sectorSize != 0) throw new ArgumentOutOfRangeException(nameof(data), data.Length, $"length must be a positive multiple of {sectorSize}");
+        return new MemoryBlockDevice(data, sectorSize);
+    }
+
     /// <summary>Creates a device holding a copy of <paramref name="image"/>.</summary>
     public MemoryBlockDevice(ReadOnlySpan<byte> image, int sectorSize = 512) : this(image.Length, sectorSize) => image.CopyTo(_data);
 

@@ -23,7 +23,7 @@ public sealed partial class PowerLossSimulator
             else if (r < model.KeepProbability + model.TearProbability) outcomes.Add(Tear(image, w, model.TornSectorGarbage, ref rng));
             else outcomes.Add(Dropped(w));
         }
-        return new CrashedDisk(new MemoryBlockDevice(image, SectorSize), UnreadableSectors(model, ref rng), outcomes, seed);
+        return new CrashedDisk(MemoryBlockDevice.Adopt(image, SectorSize), UnreadableSectors(model, ref rng), outcomes, seed);
     }
 
     /// <summary>
@@ -43,7 +43,7 @@ public sealed partial class PowerLossSimulator
             var outcomes = new List<PendingWriteOutcome>(pending.Length);
             for (var j = 0; j < pending.Length; j++)
                 outcomes.Add((mask >> j & 1) == 1 ? Keep(image, pending[j]) : Dropped(pending[j]));
-            yield return new CrashedDisk(new MemoryBlockDevice(image, SectorSize), [], outcomes, mask);
+            yield return new CrashedDisk(MemoryBlockDevice.Adopt(image, SectorSize), [], outcomes, mask);
         }
     }
 

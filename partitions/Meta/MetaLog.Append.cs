@@ -139,6 +139,9 @@ public sealed partial class MetaLog
             ObjectDisposedException.ThrowIf(_stopping, this);
             _queue.Add(p);
             _queued = _queue.Count;
+            // The writer thread starts with the first queued batch: a log whose appends are all inline (one appender at a
+            // time, as on a booting node or in the simulator) never pays for a thread, and an abandoned one pins none.
+            if (_writer is null) StartWriter();
             Monitor.Pulse(_lock);
         }
     }
@@ -151,12 +154,14 @@ public sealed partial class MetaLog
 
     private void StopWriter()
     {
+        Thread? writer;
         lock (_lock)
         {
             _stopping = true;
             Monitor.Pulse(_lock);
+            writer = _writer;
         }
-        _writer?.Join();
+        writer?.Join();
     }
 
     // Takes queued work in order: either one checkpoint request, or appends up to a quarter region of bytes.

@@ -22,7 +22,6 @@ public sealed partial class MetaLog
         options.Validate();
         var log = new MetaLog(partition, options, time, readOnly: false);
         log.Load();
-        log.StartWriter();
         try
         {
             if (log.Recovery.Reason != TruncationReason.None && options.RepairEventFactory is { } factory)

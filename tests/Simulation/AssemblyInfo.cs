@@ -1,3 +1,4 @@
-// The simulated nodes share the thread pool and a virtual clock driver each; running two simulations side by side
-// crashed the test host (cause not found yet), so the simulation classes run one at a time.
+// The simulation classes run one at a time: each drives its nodes with a virtual clock and measures cycles per minute;
+// side by side they would only compete for the two cores. (Two runs in one test host used to crash it: abandoned
+// runtimes leaked through their META writer threads; SimNode.Abandon releases them.)
 [assembly: CollectionBehavior(DisableTestParallelization = true)]

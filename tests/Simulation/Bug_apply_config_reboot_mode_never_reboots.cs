@@ -12,7 +12,7 @@ namespace Talos.Simulation.Tests;
 public sealed class Bug_apply_config_reboot_mode_never_reboots
 {
     [Fact]
-    public Task Apply_config_in_reboot_mode_reboots_the_node() => Task.Run(async () =>
+    public Task Apply_config_in_reboot_mode_reboots_the_node() => SimScheduler.RunAsync(async () =>
     {
         var images = await SimImages.GetAsync();
         var node = new SimNode(images, new SimRng(5), SimOptions.DefaultDiskBytes);
@@ -25,7 +25,7 @@ public sealed class Bug_apply_config_reboot_mode_never_reboots
         var boots = node.Runtime.State.Counters.Boots;
         var apply = node.Runtime.ApplyConfigurationAsync(SimImages.Config("node2"), ApplyMode.Reboot, false, CancellationToken.None);
         Assert.True(await node.DriveAsync(() => apply.IsCompleted, "apply --mode=reboot"));
-        await Task.Delay(50);
+        await SimScheduler.QuiesceAsync();
         Assert.True(await node.SettleAsync(node.StageChanges, expectChange: false, "after apply"));
         Assert.True(node.Runtime.State.Counters.Boots > boots, $"apply-config --mode=reboot did not reboot: boots {node.Runtime.State.Counters.Boots}, stage {node.Runtime.Stage}, services {(node.Runtime.Services is null ? "none" : "present")}");
     });

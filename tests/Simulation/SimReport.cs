@@ -57,6 +57,7 @@ public sealed class SimReport
         sb.AppendLine($"== {title}");
         sb.AppendLine($"seeds {Seeds}, cycles {Cycles}, crashes injected {Crashes}, crash states explored {CrashStates}, refusals {Refusals}");
         sb.AppendLine($"invariant checks {TotalChecks}: " + string.Join(", ", Enumerable.Range(1, 7).Select(i => $"#{i}={_checks[i]}")));
+        sb.AppendLine($"one simulated CPU: {SimScheduler.OneWorker}, real-time waits {Interlocked.Read(ref SimScheduler.RealTimeWaits)}, pool starvation rescues {Interlocked.Read(ref SimScheduler.StarvationRescues)}");
         sb.AppendLine($"wall {Minutes * 60:0.0}s, cycles/min {Cycles / Minutes:0}, crash-recovery cycles/min {CrashStates / Minutes:0}");
         sb.AppendLine($"coverage ({Coverage.Count} distinct crash windows):");
         foreach (var (k, v) in Coverage) sb.AppendLine($"  {v,6}  {k}");

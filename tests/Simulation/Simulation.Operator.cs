@@ -60,13 +60,12 @@ public sealed partial class Simulation
         catch (Exception e) when (IsRefusal(e))
         {
             report.Refused();
-            _steps.Add($"  refused: {e.GetType().Name}");
+            Step($"  refused: {e.GetType().Name}");
             return !_node.Disk.PowerLost;
         }
         if (!await _node.DriveAsync(() => handle.Completion.IsCompleted, op.ToString())) return false;
         var result = handle.Completion.Result.Run?.Result;
-        if (result is RunResult.Failed) _steps.Add($"  failed: {handle.Completion.Result.Run?.Error?.Message}");
-        await Task.Delay(1);   // the operation's continuation clears its pending inputs; let it run first
+        if (result is RunResult.Failed) Step($"  failed: {handle.Completion.Result.Run?.Error?.Message}");
         return await _node.SettleAsync(changes, expectChange: result is RunResult.Reboot or RunResult.PowerOff, op.ToString());
     }
 
@@ -88,11 +87,11 @@ public sealed partial class Simulation
             var e = t.Exception!.GetBaseException();
             if (!IsRefusal(e)) throw new SimulationException($"{op} threw", e);
             report.Refused();
-            _steps.Add($"  refused: {e.GetType().Name}: {e.Message}");
+            Step($"  refused: {e.GetType().Name}: {e.Message}");
             return true;
         }
-        // Let the operation's continuation (which clears the pending inputs) finish before anything else starts.
-        await Task.Delay(1);
+        // The operation's continuation (which clears the pending inputs) runs before SettleAsync looks: it looks only
+        // when nothing is queued.
         return await _node.SettleAsync(changes, expectChange: maintenance, op.ToString());
     }
 }

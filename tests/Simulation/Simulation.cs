@@ -41,6 +41,7 @@ public sealed partial class Simulation(ulong seed, SimImages images, SimReport r
     private readonly SimRng _rng = new(seed);
     private readonly SimOptions _o = options ?? new SimOptions();
     private readonly List<string> _steps = new();
+    private readonly List<string> _trace = new();
     private readonly Dictionary<string, long> _writeEstimate = new(StringComparer.Ordinal);
     private SimNode _node = null!;
 
@@ -49,14 +50,34 @@ public sealed partial class Simulation(ulong seed, SimImages images, SimReport r
     /// <summary>The steps so far (printed with a failure).</summary>
     public IReadOnlyList<string> Steps => _steps;
 
+    /// <summary>
+    /// What the run did, step by step: every step (with its crash point and crash model) and after every
+    /// settled step the node's stage, last sequence, state hash, disk write count and virtual time.
+    /// </summary>
+    public IReadOnlyList<string> Trace => _trace;
+
+    /// <summary>SHA-256 of <see cref="Trace"/>: the same seed must give the same hash.</summary>
+    public string TraceHash() => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
+        System.Text.Encoding.UTF8.GetBytes(string.Join("\n", _trace))));
+
+    private void Step(string line)
+    {
+        _steps.Add(line);
+        _trace.Add(line);
+    }
+
     public async Task RunAsync()
     {
         _node = new SimNode(images, _rng.Split(), _o.DiskBytes);
-        _steps.Add($"seed {Seed} options {_o}");
-        if (!await _node.PowerOnAsync()) throw new SimulationException("first power-on crashed with no crash point set");
-        for (var i = 0; i < _o.Steps; i++) await StepAsync(NextOp());
-        await LivenessAsync();
-        report.Seeds++;
+        Step($"seed {Seed} options {_o}");
+        try
+        {
+            if (!await _node.PowerOnAsync()) throw new SimulationException("first power-on crashed with no crash point set");
+            for (var i = 0; i < _o.Steps; i++) await StepAsync(NextOp());
+            await LivenessAsync();
+            report.Seeds++;
+        }
+        finally { SimNode.Abandon(_node.Runtime); }
     }
 
     private async Task StepAsync(SimOp op)
@@ -65,7 +86,7 @@ public sealed partial class Simulation(ulong seed, SimImages images, SimReport r
         var before = Before.Of(_node);
         var crashAt = _rng.Chance(_o.CrashProbability) ? ArmCrash(op.Kind) : null;
         var w0 = _node.Disk.WriteCount;
-        _steps.Add(op + (crashAt is null ? "" : $" [crash at {crashAt}]"));
+        Step(op + (crashAt is null ? "" : $" [crash at {crashAt}]"));
         var ok = await ExecuteAsync(op);
         if (ok)
         {
@@ -96,7 +117,7 @@ public sealed partial class Simulation(ulong seed, SimImages images, SimReport r
             var (crashSeed, model) = attempt == 0 && fixedCrash is { } fc ? fc : (_rng.Next(), _rng.Pick(Models));
             var crashed = _node.PowerLoss(crashSeed, model);
             report.Crash(where, $"seed {Seed}: {string.Join(" ; ", _steps)} ; CRASH {where} {crashed}");
-            _steps.Add($"power lost ({where}; {Describe(model)})");
+            Step($"power lost ({where}; {Describe(model)})");
             var log = Invariants.ReadLog(_node.Disk);
             Invariants.LogPrefix(_node, log, report);
             Invariants.ConfirmedSlotUntouched(before, _node.Disk, report);
@@ -112,6 +133,8 @@ public sealed partial class Simulation(ulong seed, SimImages images, SimReport r
 
     internal void CheckSettled(Before before, SimOp op, bool crashed)
     {
+        var rt = _node.Runtime;
+        _trace.Add($"{op}: {rt.Stage} seq {rt.State.LastSequence} state {rt.State.Hash} writes {_node.Disk.WriteCount} at {_node.Clock.GetUtcNow():O}");
         Invariants.SlotDigest(_node, report);
         Invariants.ConfirmedSlotUntouched(before, _node.Disk, report);
         Invariants.BootsOldOrNew(before, op, _node, report);
@@ -126,17 +149,17 @@ public sealed partial class Simulation(ulong seed, SimImages images, SimReport r
     internal void Attach(SimNode node) => _node = node;
 
     /// <summary>Runs one operation on the attached node (exhaustive mode); false when the power was lost.</summary>
-    internal Task<bool> RunOpAsync(SimOp op) { _steps.Add(op.ToString()); return ExecuteAsync(op); }
+    internal Task<bool> RunOpAsync(SimOp op) { Step(op.ToString()); return ExecuteAsync(op); }
 
     /// <summary>Final fault-free phase: power on if off, give a config if missing; the node must end Running on a confirmed slot.</summary>
     internal async Task LivenessAsync()
     {
-        _steps.Add("liveness");
+        Step("liveness");
         for (var i = 0; i < 4 && _node.Runtime.Stage != NodeStage.Running; i++)
         {
             var op = _node.Runtime.Stage == NodeStage.Unknown ? new SimOp("powerOn", "") : new SimOp("apply", "maintenance", NewConfig: Cfg("node1").Digest);
             var before = Before.Of(_node);
-            _steps.Add(op.ToString());
+            Step(op.ToString());
             if (!await ExecuteAsync(op)) throw new SimulationException("power lost in the fault-free liveness phase");
             CheckSettled(before, op, crashed: false);
         }

@@ -11,8 +11,8 @@ public sealed class TheNodeSurvivesRandomPowerLoss(ITestOutputHelper output)
     private const string Filter = "FullyQualifiedName~TheNodeSurvivesRandomPowerLoss";
 
     [Fact]
-    // Off xunit's synchronisation context: the simulated node runs on the thread pool like the daemon does.
-    public Task Random_operations_with_power_loss_at_any_write_keep_every_invariant() => Task.Run(RunAsync);
+    // On the one simulated CPU (SimScheduler): deterministic interleaving of the runtime's tasks.
+    public Task Random_operations_with_power_loss_at_any_write_keep_every_invariant() => SimScheduler.RunAsync(RunAsync);
 
     private async Task RunAsync()
     {

@@ -1,0 +1,98 @@
+namespace Talos.Simulation.Tests;
+
+/// <summary>
+/// One simulated CPU. While a simulation runs, the thread pool gets exactly one worker beyond those the test host
+/// itself keeps blocked (VSTest's socket loop, xunit's assembly runner), so every piece of the node runtime (its
+/// <c>Task.Run</c>s, timer continuations, the sequence runner, the slot writer's hash task) runs on one thread, in the
+/// order the work was queued: a deterministic interleaving without changing a line of the runtime. The driver moves
+/// the virtual clock only at quiescent points (<see cref="IsQuiescent"/>), so which timers are armed when the clock
+/// moves is a function of the seed as well.
+/// </summary>
+/// <remarks>
+/// A pool of one deadlocks code that blocks a worker waiting for other queued work; the runtime does that only in the
+/// slot writer (<c>GetAwaiter().GetResult()</c> on its read/hash tasks), which the pool runs inline on the waiting
+/// thread because the task is still in that thread's local queue. The META log's writer thread is not a pool thread,
+/// and in the simulation it is never started: every append is a lone appender's inline commit (no second thread races it).
+/// </remarks>
+internal static class SimScheduler
+{
+    private static readonly SemaphoreSlim Gate = new(1, 1);
+
+    /// <summary>
+    /// Times a driver found nothing runnable and no timer and waited 1 ms of real time (work off the pool, which would
+    /// make the run timing-dependent: expected 0; reported with every summary).
+    /// </summary>
+    public static long RealTimeWaits;
+
+    /// <summary>Times the watchdog raised the worker limit because queued work had stalled (reported with every summary).</summary>
+    public static long StarvationRescues;
+
+    /// <summary>True while the pool is limited (the last <see cref="RunAsync"/> could set the limit).</summary>
+    public static bool OneWorker { get; private set; }
+
+    /// <summary>Runs <paramref name="body"/> on the thread pool limited to one free worker; restores the limits after.</summary>
+    public static async Task RunAsync(Func<Task> body)
+    {
+        await Gate.WaitAsync();
+        ThreadPool.GetMinThreads(out var minW, out var minIo);
+        ThreadPool.GetMaxThreads(out var maxW, out var maxIo);
+        // Every pool thread that exists now is either kept blocked by the test host (VSTest's socket loop, xunit's
+        // assembly runner) or is the caller, which returns to the pool at the await below: that one is the simulated CPU.
+        var workers = Math.Max(1, ThreadPool.ThreadCount);
+        using var stop = new CancellationTokenSource();
+        var watchdog = new Thread(() => Watch(stop.Token, workers, maxIo, minIo)) { IsBackground = true, Name = "sim-pool-watchdog" };
+        try
+        {
+            // min = max: the pool's thread goal starts at the minimum and counts the blocked threads, so a lower minimum
+            // leaves the simulated CPU parked until the starvation heuristic injects a thread (half a second each time).
+            OneWorker = ThreadPool.SetMinThreads(1, minIo) && ThreadPool.SetMaxThreads(workers, maxIo) && ThreadPool.SetMinThreads(workers, minIo);
+            watchdog.Start();
+            await Task.Run(body);
+        }
+        finally
+        {
+            stop.Cancel();
+            watchdog.Join();
+            ThreadPool.SetMaxThreads(maxW, maxIo);
+            ThreadPool.SetMinThreads(minW, minIo);
+            Gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// When the test host blocks one more pool thread than it did at the start (xunit waits on the thread that called
+    /// the test), queued work stops being processed: then, and only then, the limit grows by one. Work was already
+    /// stalled, so the extra worker never runs beside a running simulation thread.
+    /// </summary>
+    private static void Watch(CancellationToken stop, int workers, int maxIo, int ioMin)
+    {
+        var last = ThreadPool.CompletedWorkItemCount;
+        var stalled = 0;
+        // 2 s without one completed work item while work is queued: a long synchronous step (a crash image, a META
+        // scan) takes milliseconds, so this is a blocked worker, not a busy one.
+        while (!stop.WaitHandle.WaitOne(100))
+        {
+            var done = ThreadPool.CompletedWorkItemCount;
+            stalled = done == last && ThreadPool.PendingWorkItemCount > 0 ? stalled + 1 : 0;
+            last = done;
+            if (stalled < 20) continue;
+            ThreadPool.SetMaxThreads(++workers, maxIo);
+            ThreadPool.SetMinThreads(workers, ioMin);
+            Interlocked.Increment(ref StarvationRescues);
+            stalled = 0;
+        }
+    }
+
+    /// <summary>Nothing is queued to run: every runnable piece of the simulated node has run (the caller is the one worker).</summary>
+    public static bool IsQuiescent => ThreadPool.PendingWorkItemCount == 0;
+
+    /// <summary>Yields until no work is queued (bounded: after 100,000 yields the caller's stuck detection takes over).</summary>
+    public static async Task QuiesceAsync()
+    {
+        for (var i = 0; i < 100_000; i++)
+        {
+            await Task.Yield();
+            if (IsQuiescent) return;
+        }
+    }
+}
