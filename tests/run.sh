@@ -43,8 +43,8 @@ rc=0
 : > "$log"
 for proj in $(ls tests/*/*.csproj | sort); do
   grep -q '<IsTestProject>true</IsTestProject>' "$proj" || continue
-  # A project may list test filters (one per line) in run-filters: each runs in its own test host. The simulation
-  # uses this: two simulation runs in one test host crashed it (cause not found yet, issue #11 notes).
+  # A project may list test filters (one per line) in run-filters: each runs in its own test host. (None does today:
+  # the simulation used it until the cause of its test-host crash, leaked META writer threads, was fixed.)
   filters=("")
   if [[ -f "$(dirname "$proj")/run-filters" ]]; then mapfile -t filters < "$(dirname "$proj")/run-filters"; fi
   for f in "${filters[@]}"; do

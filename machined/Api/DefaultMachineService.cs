@@ -13,6 +13,12 @@ public class DefaultMachineService(ApiSecurityState state) : MachineService.Mach
 {
     private static readonly Talos.Api.Machine.VersionInfo Build = BuildVersion.Read();
 
+    /// <summary>
+    /// The Talos version the node runs (the booted image's), or "" for none: then the tag is this build's. Upstream's
+    /// server tag is the running OS version, which changes with an upgrade or a rollback.
+    /// </summary>
+    protected virtual string RunningVersion => "";
+
     /// <summary>The security state (configured flag), for subclasses too.</summary>
     protected ApiSecurityState SecurityState { get; } = state;
 
@@ -28,6 +34,7 @@ public class DefaultMachineService(ApiSecurityState state) : MachineService.Mach
             Version_ = Build.Clone(),
             Platform = new PlatformInfo { Name = "metal", Mode = SecurityState.IsConfigured ? "metal" : "maintenance" },
         };
+        if (RunningVersion.Length > 0) item.Version_.Tag = RunningVersion;
         if (SecurityState.IsConfigured)
             item.Features = new FeaturesInfo { Rbac = true };
         return Task.FromResult(new VersionResponse { Messages = { item } });

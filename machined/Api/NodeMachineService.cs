@@ -17,6 +17,9 @@ namespace Talos.Machined.Api;
 public sealed partial class NodeMachineService(ApiSecurityState state, NodeRuntime node, TimeProvider time, PkiContext pki, NodeApiLocks locks)
     : DefaultMachineService(state)
 {
+    /// <inheritdoc />
+    protected override string RunningVersion => node.State.BootedVersion;
+
     /// <summary>Upstream's apply-config: validate everything first, then act by mode (AUTO runs as NO_REBOOT).</summary>
     public override async Task<ApplyConfigurationResponse> ApplyConfiguration(ApplyConfigurationRequest request, ServerCallContext context)
     {
@@ -52,7 +55,7 @@ public sealed partial class NodeMachineService(ApiSecurityState state, NodeRunti
     /// <summary>Manual rollback (upstream's reply has no actor id; the events carry it).</summary>
     public override Task<RollbackResponse> Rollback(RollbackRequest request, ServerCallContext context)
     {
-        node.Rollback();
+        node.Rollback(request.Force);
         return Task.FromResult(new RollbackResponse { Messages = { new Talos.Api.Machine.Rollback { Metadata = ResponseMetadata.For(context) } } });
     }
 

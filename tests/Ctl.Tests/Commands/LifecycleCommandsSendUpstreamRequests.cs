@@ -103,7 +103,10 @@ public sealed class LifecycleCommandsSendUpstreamRequests : NodeCommandTestBase
         Assert.Equal((0, "127.0.9.1: rollback scheduled: the node reboots into the previous slot\n", ""), await Run("rollback"));
         Assert.Equal((0, "127.0.9.1: reboot started (actor reboot-1)\n", ""), await Run("reboot", "--mode", "powercycle"));
         Assert.Equal((0, "127.0.9.1: shutdown started (actor shutdown-1)\n", ""), await Run("shutdown", "--force"));
+        Assert.Equal((0, "127.0.9.1: rollback scheduled: the node reboots into the previous slot\n", ""), await Run("rollback", "--force"));
         var requests = Node1.Machine.Requests.ToArray();
+        Assert.False(Assert.IsType<RollbackRequest>(requests[0]).Force);
+        Assert.True(Assert.IsType<RollbackRequest>(requests[3]).Force);
         Assert.Equal(RebootRequest.Types.Mode.Powercycle, Assert.IsType<RebootRequest>(requests[1]).Mode);
         Assert.True(Assert.IsType<ShutdownRequest>(requests[2]).Force);
     }
