@@ -14,8 +14,7 @@ public sealed class FleetMirrorConverges(ITestOutputHelper output)
     public Task Three_nodes_with_power_loss_and_store_outages_converge_to_their_META_logs() => SimScheduler.RunAsync(async () =>
     {
         var images = await SimImages.GetAsync();
-        var baselines = new List<Model.ModelRunner.Baseline>();
-        for (ulong i = 0; i < 3; i++) baselines.Add(await Model.ModelRunner.InstallAsync(images, 5000 + i));
+        var baselines = await BaselinesAsync(images);
         var report = new FleetReport();
         long lostAcks = 0, conflicts = 0, refused = 0, appended = 0;
         var seeds = ulong.TryParse(Environment.GetEnvironmentVariable("TALOS_FLEET_SEED"), out var one) ? [one]
@@ -41,4 +40,47 @@ public sealed class FleetMirrorConverges(ITestOutputHelper output)
         Assert.True(report.PowerLosses > 0 && refused > 0 && lostAcks > 0 && conflicts > 0,
             $"faults missing: power losses {report.PowerLosses}, refused {refused}, lost acks {lostAcks}, conflicts {conflicts}");
     });
+
+    [Fact]
+    public Task A_fleet_seed_replays_to_the_same_store() => SimScheduler.RunAsync(async () =>
+    {
+        var images = await SimImages.GetAsync();
+        var baselines = await BaselinesAsync(images);
+        var runs = new List<FleetSimulation>();
+        for (var i = 0; i < 2; i++)
+        {
+            var fleet = new FleetSimulation(3, images, baselines, new FleetReport());
+            await fleet.RunAsync();
+            runs.Add(fleet);
+        }
+        Assert.Equal(runs[0].Log, runs[1].Log);
+        Assert.Equal(runs[0].Store.Digest(), runs[1].Store.Digest());
+        Assert.True(runs[0].Store.AppendedEvents > 0);
+    });
+
+    [Fact]
+    // The convergence checks are not vacuous: a store that ignores the expected version takes a stale shipper's
+    // re-append as new events, and the prefix check must name the duplicate.
+    public Task The_checks_catch_a_store_that_accepts_a_duplicate() => SimScheduler.RunAsync(async () =>
+    {
+        var images = await SimImages.GetAsync();
+        var baselines = await BaselinesAsync(images);
+        MirrorViolation? caught = null;
+        for (ulong seed = 1; seed <= 8 && caught is null; seed++)
+        {
+            var fleet = new FleetSimulation(seed, images, baselines, new FleetReport()) { Store = new SimFleetStore { IgnoresExpectedVersion = true } };
+            try { await fleet.RunAsync(); }
+            catch (MirrorViolation e) { caught = e; }
+        }
+        Assert.NotNull(caught);
+        Assert.Contains("gap or duplicate", caught.Message);
+    });
+
+    private static async Task<List<Model.ModelRunner.Baseline>> BaselinesAsync(SimImages images)
+    {
+        // Each node installed on its own disk with its own seed: its own META node id (the stream key).
+        var baselines = new List<Model.ModelRunner.Baseline>();
+        for (ulong i = 0; i < 3; i++) baselines.Add(await Model.ModelRunner.InstallAsync(images, 5000 + i));
+        return baselines;
+    }
 }

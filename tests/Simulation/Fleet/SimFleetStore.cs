@@ -19,6 +19,12 @@ public sealed class SimFleetStore
 
     private readonly Dictionary<string, List<MirroredEvent>> _streams = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// A deliberately broken store for the checkers' own test: it appends whatever it gets at the end of the stream,
+    /// ignoring the expected version (a Marten stream without its unique (stream, version) index).
+    /// </summary>
+    public bool IgnoresExpectedVersion { get; init; }
+
     /// <summary>True during an outage.</summary>
     public bool Down { get; set; }
 
@@ -55,13 +61,13 @@ public sealed class SimFleetStore
     {
         Gate("append");
         if (!_streams.TryGetValue(nodeId, out var s)) _streams[nodeId] = s = new List<MirroredEvent>();
-        if (s.Count != expectedVersion)
+        if (s.Count != expectedVersion && !IgnoresExpectedVersion)
         {
             Conflicts++;
             return false;
         }
         for (var i = 0; i < events.Count; i++)
-            if (events[i].Sequence != expectedVersion + 1 + i)
+            if (events[i].Sequence != expectedVersion + 1 + i && !IgnoresExpectedVersion)
                 throw new InvalidOperationException($"{Kind}: stream {nodeId} at version {expectedVersion} got sequence {events[i].Sequence} at position {i}");
         s.AddRange(events);
         Appends++;
@@ -74,6 +80,10 @@ public sealed class SimFleetStore
 
     /// <summary>The node's stream, in version order.</summary>
     public IReadOnlyList<MirroredEvent> Stream(string nodeId) => _streams.TryGetValue(nodeId, out var s) ? s.ToList() : [];
+
+    /// <summary>SHA-256 over every stream (node id, sequence, record hash): equal digests, equal stores.</summary>
+    public string Digest() => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(
+        string.Join("\n", _streams.OrderBy(p => p.Key, StringComparer.Ordinal).SelectMany(p => p.Value.Select(m => $"{p.Key} {m.Sequence} {m.Hash}"))))));
 
     private void Gate(string what)
     {
