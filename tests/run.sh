@@ -43,8 +43,8 @@ rc=0
 : > "$log"
 for proj in $(ls tests/*/*.csproj | sort); do
   grep -q '<IsTestProject>true</IsTestProject>' "$proj" || continue
-  # A project may list test filters (one per line) in run-filters: each runs in its own test host. (None does today:
-  # the simulation used it until the cause of its test-host crash, leaked META writer threads, was fixed.)
+  # A project may list test filters (one per line) in run-filters: each runs in its own test host. The simulation uses
+  # it to keep its FsCheck model tests apart: their idle pool threads would break the seeded runs' determinism.
   filters=("")
   if [[ -f "$(dirname "$proj")/run-filters" ]]; then mapfile -t filters < "$(dirname "$proj")/run-filters"; fi
   for f in "${filters[@]}"; do

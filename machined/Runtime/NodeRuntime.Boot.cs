@@ -204,10 +204,13 @@ public sealed partial class NodeRuntime
         var staged = StateStore.Get(ConfigDocs.Staged);
         if (staged is not null)
         {
+            // The staged config becomes the active one at this boot: recorded (write-ahead) as applied with a reboot,
+            // which the fold reads as activation (STAGED would leave it pending in the fold while the node runs it).
+            // A crash after the record and before the STATE writes re-applies it at the next boot: one more record.
             var cfg = MachineConfig.Parse(System.Text.Encoding.UTF8.GetString(staged));
+            await Journal.AppendAsync("", "", e => e.ConfigApplied = ConfigAppliedFor(ApplyMode.Reboot, cfg), ct);
             StateStore.Put(ConfigDocs.Active, staged);
             StateStore.Delete(ConfigDocs.Staged);
-            await Journal.AppendAsync("", "", e => e.ConfigApplied = ConfigAppliedFor(ApplyMode.Staged, cfg), ct);
         }
         var bytes = StateStore.Get(ConfigDocs.Active);
         if (bytes is null) return false;

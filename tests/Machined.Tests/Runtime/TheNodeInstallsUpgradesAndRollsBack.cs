@@ -134,6 +134,27 @@ public sealed class TheNodeInstallsUpgradesAndRollsBack
     }
 
     [Fact]
+    public async Task A_staged_config_becomes_active_at_the_next_boot_in_the_fold_too()
+    {
+        await using var f = await RuntimeFixture.CreateAsync();
+        var node = await InstalledNode(f);
+        var staged = System.Text.Encoding.UTF8.GetBytes(System.Text.Encoding.UTF8.GetString(RuntimeFixture.Config()).Replace("hostname: node1", "hostname: node-staged"));
+        await node.ApplyConfigurationAsync(staged, ApplyMode.Staged, dryRun: false, default);
+        var stagedDigest = node.State.StagedConfigDigest;
+        Assert.NotEqual("", stagedDigest);
+        Assert.NotEqual(stagedDigest, node.Config!.Digest);   // not active before the reboot
+        var boots = node.State.Counters.Boots;
+        node.Reboot();
+        await WaitFor(node, n => n.Stage == NodeStage.Running && n.State.Counters.Boots > boots, "reboot");
+        Assert.Equal(stagedDigest, node.Config!.Digest);
+        // The fold agrees with the runtime: the staged config is the active one, nothing is pending any more.
+        Assert.Equal(stagedDigest, node.State.ConfigDigest);
+        Assert.Equal("", node.State.StagedConfigDigest);
+        AssertDiskFoldEqualsState(f, node);
+        await node.DisposeAsync();
+    }
+
+    [Fact]
     public async Task Reset_preserve_keeps_the_config_and_a_full_reset_returns_to_maintenance()
     {
         await using var f = await RuntimeFixture.CreateAsync();

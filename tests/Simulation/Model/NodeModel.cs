@@ -5,8 +5,9 @@ namespace Talos.Simulation.Tests.Model;
 
 /// <summary>
 /// What the model compares: stage, booted slot and image, the other slot's confirmed image, the active config. (Not the
-/// fold's staged config digest: after the boot that applies a staged config the fold still reports it staged, because
-/// the boot journals that activation as ConfigApplied with mode STAGED; see ModelBasedTests and the report of issue #11.)
+/// fold's staged config digest. This model found that the boot which applies a staged config journalled it with mode
+/// STAGED, so the fold kept it pending; the boot now records it as applied with a reboot, and Machined.Tests'
+/// A_staged_config_becomes_active_at_the_next_boot_in_the_fold_too checks the fold.)
 /// </summary>
 public sealed record NodeView(bool Running, Slot? BootedSlot, string? Booted, string? Other, string? Config)
 {
