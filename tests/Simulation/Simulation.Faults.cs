@@ -1,5 +1,6 @@
 using Talos.Partitions.Devices;
 using Talos.Partitions.Meta;
+using Talos.Sequencer.Running;
 
 namespace Talos.Simulation.Tests;
 
@@ -44,6 +45,19 @@ public sealed partial class Simulation
         foreach (var r in recovered)
             if (_node.Acked.TryGetValue(r.Sequence, out var acked) && !r.Payload.Span.SequenceEqual(acked))
                 throw new InvariantViolation(4, $"after a media fault record {r.Sequence} was accepted with content that was never acknowledged at that sequence");
+    }
+
+    /// <summary>
+    /// 7: an upgrade whose image download broke half way fails with the source's error (the node then settles on its
+    /// confirmed image: the settled checks 2 and 3 see to that), and is counted by how far it got.
+    /// </summary>
+    private void CheckSourceFailure(RunResult? result, Exception? error)
+    {
+        report.Checked(7);
+        if (result is not RunResult.Failed)
+            throw new InvariantViolation(7, $"an upgrade from a source that broke mid-download ended {result?.ToString() ?? "without a result"}, not failed");
+        var midStream = error?.ToString().Contains("connection reset by " + FlakyRegistry.Host, StringComparison.Ordinal) == true;
+        report.Fault(midStream ? "image source: failed mid-download" : "image source: failed before the download");
     }
 
     /// <summary>The settled checks that hold whatever the medium lost: 1, 6 and 7.</summary>
