@@ -83,7 +83,7 @@ public sealed partial class PowerLossSimulator : IBlockDevice
         if (CrashAtWrite == WriteCount || CrashAtOperation == OperationCount) Die(WriteCount);
         if (data.Length == 0) { WriteCount++; OperationCount++; return; }
         var old = new byte[data.Length];
-        _inner.Read(offset, old); // also validates alignment and range before anything is recorded
+        ReadOld(offset, old); // also validates alignment and range before anything is recorded
         _inner.Write(offset, data);
         _pending.Add(new PendingWrite(WriteCount, offset, old, data.ToArray()));
         WriteCount++;
@@ -128,6 +128,28 @@ public sealed partial class PowerLossSimulator : IBlockDevice
             if (completed) yield break;
         }
         throw new InvalidOperationException($"scenario still running after {maxPoints} crash points; raise maxPoints or shorten the scenario");
+    }
+
+    /// <summary>
+    /// The bytes a write replaces. A sector the wrapped device cannot read (a latent sector error left by an earlier
+    /// crash) is still writable, as on a real disk, and writing heals it; its old content is unknowable, so it is
+    /// remembered as 0xFF bytes (what a dropped write then leaves there: damage, never valid data).
+    /// </summary>
+    private void ReadOld(long offset, Span<byte> old)
+    {
+        try
+        {
+            _inner.Read(offset, old);
+            return;
+        }
+        catch (SectorReadException) { }
+        var ss = _inner.SectorSize;
+        for (var at = 0; at < old.Length; at += ss)
+        {
+            var sector = old.Slice(at, Math.Min(ss, old.Length - at));
+            try { _inner.Read(offset + at, sector); }
+            catch (SectorReadException) { sector.Fill(0xFF); }
+        }
     }
 
     private void ThrowIfDead()

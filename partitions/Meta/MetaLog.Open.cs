@@ -54,7 +54,7 @@ public sealed partial class MetaLog
         if (Superblock.Layout(_dev.Length, _sector).RegionLength > 1L << 30)
             throw new ArgumentException($"a {_dev.Length}-byte partition gives regions over 1 GiB; the log keeps its active region in memory, so META must be at most 2 GiB", nameof(_dev));
         var sectors = new byte[2 * _sector];
-        _dev.Read(0, sectors);
+        ReadTolerant(0, sectors);
         var sa = Superblock.TryDecode(sectors.AsSpan(0, _sector), out var a);
         var sbB = Superblock.TryDecode(sectors.AsSpan(_sector, _sector), out var b);
         if (sa == SuperblockStatus.UnknownVersion || sbB == SuperblockStatus.UnknownVersion)
@@ -89,7 +89,7 @@ public sealed partial class MetaLog
     {
         var (off, len) = Superblock.Layout(_dev.Length, _sector);
         var region = new byte[len];
-        _dev.Read(off, region);
+        ReadTolerant(off, region);
         if (CheckpointHeader.TryDecode(region, out var cp) != CheckpointStatus.Valid) return false;
         return cp!.Generation == 1 && cp.CheckpointSequence == 0 && cp.FirstSequence == 1 && cp.Snapshot.Length == 0
             && !region.AsSpan(cp.BlockLength(_sector)).ContainsAnyExcept((byte)0);
@@ -120,7 +120,7 @@ public sealed partial class MetaLog
     {
         var start = sb.RegionStart(sb.ActiveRegion);
         var region = new byte[sb.RegionLength];
-        _dev.Read(start, region);
+        ReadTolerant(start, region);
         var st = CheckpointHeader.TryDecode(region, out var cp);
         if (st == CheckpointStatus.UnknownVersion) throw new MetaLogUnsupportedVersionException("checkpoint", start, region[9]);
         if (st != CheckpointStatus.Valid) throw new MetaLogCorruptException($"the checkpoint of active region {sb.ActiveRegion} (byte {start}) is damaged");
@@ -147,7 +147,8 @@ public sealed partial class MetaLog
         Recovery = new RecoveryReport(
             scan.Reason == TruncationReason.None ? RecoveryOutcome.Clean : RecoveryOutcome.Truncated, scan.Reason, discarded,
             discarded > 0 ? start + scan.ValidEnd : -1, lastSeq, staleCopy,
-            scan.Reason == TruncationReason.None ? $"clean log, {scan.Count} records in region {sb.ActiveRegion}" : $"{scan.Detail}; {discarded} bytes discarded after record {lastSeq}");
+            (scan.Reason == TruncationReason.None ? $"clean log, {scan.Count} records in region {sb.ActiveRegion}" : $"{scan.Detail}; {discarded} bytes discarded after record {lastSeq}")
+            + (_unreadableSectors > 0 ? $"; {_unreadableSectors} unreadable sector(s) read as damaged" : ""));
     }
 
     private void Install(Superblock sb, CheckpointHeader cp, byte[] region, RegionScanner.Result scan)

@@ -25,10 +25,20 @@ public sealed class SimImages
 
     private static readonly Lazy<Task<SimImages>> Shared = new(() => BuildAsync(64 << 10));
 
-    private SimImages(LocalLayoutStore store) => Store = store;
+    private SimImages(LocalLayoutStore store)
+    {
+        Store = store;
+        Registry = new HttpClient(new FlakyRegistry(store));
+    }
+
+    /// <summary>Images whose download breaks half way (<see cref="FlakyRegistry"/>): upgrades to them must fail harmlessly.</summary>
+    public static readonly IReadOnlyList<string> BrokenSource = [FlakyRegistry.Reference(Healthy2), FlakyRegistry.Reference(Healthy3)];
 
     /// <summary>The local image store.</summary>
     public LocalLayoutStore Store { get; }
+
+    /// <summary>HTTP client whose only "registry" is the in-memory <see cref="FlakyRegistry"/>.</summary>
+    public HttpClient Registry { get; }
 
     /// <summary>The process-wide image set.</summary>
     public static Task<SimImages> GetAsync() => Shared.Value;

@@ -90,6 +90,7 @@ public sealed class SimNode
             Address = "127.0.0.10",
             Time = Clock,
             Images = _images.Store,
+            Http = _images.Registry,   // image references the store lacks come from the flaky registry (image-source faults)
             Guids = new SeededGuidSource(_rng.Next()),
             // Seeded ids unique per power-on; DaemonIds reproduces machined's default (op-1, op-2, ... again after every start).
             Ids = DaemonIds ? new SequentialIdSource("op") : new SequentialIdSource($"p{_powerOns}.{_rng.Next() % 0xFFFFFF:x6}-op"),

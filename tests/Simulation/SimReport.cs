@@ -32,6 +32,11 @@ public sealed class SimReport
     /// <summary>The steps of every sequence in which a crash was injected (first 2000 kept).</summary>
     public List<string> CrashedSequences { get; } = new();
 
+    /// <summary>Faults injected besides plain power loss, by kind ("misdirected write", "read errors", "image source", ...).</summary>
+    public SortedDictionary<string, long> Faults { get; } = new(StringComparer.Ordinal);
+
+    public void Fault(string kind) => Faults[kind] = Faults.GetValueOrDefault(kind) + 1;
+
     public void Checked(int invariant) => _checks[invariant]++;
     public long ChecksOf(int invariant) => _checks[invariant];
     public long TotalChecks => _checks.Sum();
@@ -56,6 +61,7 @@ public sealed class SimReport
         var sb = new StringBuilder();
         sb.AppendLine($"== {title}");
         sb.AppendLine($"seeds {Seeds}, cycles {Cycles}, crashes injected {Crashes}, crash states explored {CrashStates}, refusals {Refusals}");
+        sb.AppendLine("faults injected: " + (Faults.Count == 0 ? "none besides power loss" : string.Join(", ", Faults.Select(kv => $"{kv.Key} {kv.Value}"))));
         sb.AppendLine($"invariant checks {TotalChecks}: " + string.Join(", ", Enumerable.Range(1, 7).Select(i => $"#{i}={_checks[i]}")));
         sb.AppendLine($"one simulated CPU: {SimScheduler.OneWorker}, real-time waits {Interlocked.Read(ref SimScheduler.RealTimeWaits)}, pool starvation rescues {Interlocked.Read(ref SimScheduler.StarvationRescues)}");
         sb.AppendLine($"wall {Minutes * 60:0.0}s, cycles/min {Cycles / Minutes:0}, crash-recovery cycles/min {CrashStates / Minutes:0}");

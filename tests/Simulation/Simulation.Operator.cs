@@ -26,9 +26,17 @@ public sealed partial class Simulation
             < 64 => new SimOp("rollback", ""),
             < 72 => new SimOp("reset", "preserve"),
             < 78 => new SimOp("reset", "full", WipesConfig: true),
-            < 92 => new SimOp("reboot", ""),
+            < 87 => new SimOp("reboot", ""),
+            < 92 => SourceFails(),
             _ => new SimOp("shutdown", ""),
         };
+    }
+
+    /// <summary>An upgrade whose image source drops the connection half way through the payload.</summary>
+    private SimOp SourceFails()
+    {
+        report.Fault("image source");
+        return new SimOp("upgrade", "source-fails", Image: _rng.Pick(SimImages.BrokenSource));
     }
 
     private SimOp Apply()
@@ -66,6 +74,7 @@ public sealed partial class Simulation
         if (!await _node.DriveAsync(() => handle.Completion.IsCompleted, op.ToString())) return false;
         var result = handle.Completion.Result.Run?.Result;
         if (result is RunResult.Failed) Step($"  failed: {handle.Completion.Result.Run?.Error?.Message}");
+        if (op.Detail == "source-fails") CheckSourceFailure(result, handle.Completion.Result.Run?.Error);
         return await _node.SettleAsync(changes, expectChange: result is RunResult.Reboot or RunResult.PowerOff, op.ToString());
     }
 

@@ -20,6 +20,8 @@ public sealed record SimOptions
     public double CrashProbability { get; init; } = 0.6;
     /// <summary>Probability that the recovery power-on itself gets a crash point (double fault).</summary>
     public double RecoveryCrashProbability { get; init; } = 0.2;
+    /// <summary>Probability that a crash also damages the medium: one misdirected write, or read errors (see Simulation.Faults.cs).</summary>
+    public double MediaFaultProbability { get; init; }
     /// <summary>Include apply-config --mode=reboot (see Bug_apply_config_reboot_mode_never_reboots).</summary>
     public bool ApplyRebootMode { get; init; }
 
@@ -27,6 +29,8 @@ public sealed record SimOptions
     {
         CrashProbability = rng.Pick([0.3, 0.6, 0.9]),
         RecoveryCrashProbability = rng.Pick([0.0, 0.2, 0.5]),
+        // A third of the seeds also get media faults: the others keep the strict checks for their whole run.
+        MediaFaultProbability = rng.Pick([0.0, 0.0, 0.3]),
     };
 }
 
@@ -115,12 +119,22 @@ public sealed partial class Simulation(ulong seed, SimImages images, SimReport r
             var running = _node.Runtime.State.Running;
             var where = $"{op.Kind} → {running?.Name ?? "-"}/{running?.Phase ?? "-"}/[{string.Join(",", running?.OpenTasks ?? [])}]" + (attempt > 0 ? " (during recovery)" : "");
             var (crashSeed, model) = attempt == 0 && fixedCrash is { } fc ? fc : (_rng.Next(), _rng.Pick(Models));
+            var media = fixedCrash is null ? MaybeMediaFault(ref model) : null;
             var crashed = _node.PowerLoss(crashSeed, model);
             report.Crash(where, $"seed {Seed}: {string.Join(" ; ", _steps)} ; CRASH {where} {crashed}");
-            Step($"power lost ({where}; {Describe(model)})");
+            Step($"power lost ({where}; {Describe(model)}{(media is null ? "" : "; " + media)})");
             var log = Invariants.ReadLog(_node.Disk);
-            Invariants.LogPrefix(_node, log, report);
-            Invariants.ConfirmedSlotUntouched(before, _node.Disk, report);
+            if (media is not null || _mediaDamaged)
+            {
+                // The medium itself lost data: only what no disk can promise is waived (see Simulation.Faults.cs).
+                _mediaDamaged = true;
+                CheckAfterMediaFault(log);
+            }
+            else
+            {
+                Invariants.LogPrefix(_node, log, report);
+                Invariants.ConfirmedSlotUntouched(before, _node.Disk, report);
+            }
             _node.ResetReference(log.Select(r => KeyValuePair.Create(r.Sequence, r.Payload.ToArray())), durable: log.Count > 0);
             if (attempt < 3 && _rng.Chance(_o.RecoveryCrashProbability)) _node.Disk.CrashAtWrite = _rng.Below(8);
             if (await _node.PowerOnAsync()) break;
@@ -135,6 +149,11 @@ public sealed partial class Simulation(ulong seed, SimImages images, SimReport r
     {
         var rt = _node.Runtime;
         _trace.Add($"{op}: {rt.Stage} seq {rt.State.LastSequence} state {rt.State.Hash} writes {_node.Disk.WriteCount} at {_node.Clock.GetUtcNow():O}");
+        if (_mediaDamaged)
+        {
+            CheckSettledAfterMediaFault();
+            return;
+        }
         Invariants.SlotDigest(_node, report);
         Invariants.ConfirmedSlotUntouched(before, _node.Disk, report);
         Invariants.BootsOldOrNew(before, op, _node, report);

@@ -1,0 +1,34 @@
+using Talos.Partitions.Devices;
+
+namespace Talos.Partitions.Tests.Devices;
+
+/// <summary>
+/// Regression (issue #11): a simulator stacked on a crashed disk read the old bytes of every write, so writing over a
+/// sector with a latent read error threw SectorReadException. A real disk accepts the write (and it heals the sector).
+/// </summary>
+public sealed class WritingOverAnUnreadableSector
+{
+    [Fact]
+    public void The_write_succeeds_heals_the_sector_and_a_crash_that_drops_it_leaves_damage_not_old_data()
+    {
+        var first = new PowerLossSimulator(new MemoryBlockDevice(16 * 512));
+        first.Write(5 * 512, Enumerable.Repeat((byte)7, 512).ToArray());
+        first.Flush();
+        var crashed = first.Crash(1, new CrashModel { UnreadableSectors = [5] });
+        var next = new PowerLossSimulator(crashed);
+        Assert.Throws<SectorReadException>(() => next.Read(5 * 512, new byte[512]));
+
+        next.Write(4 * 512, Enumerable.Repeat((byte)9, 1024).ToArray());   // sectors 4 and 5
+        var back = new byte[1024];
+        next.Read(4 * 512, back);
+        Assert.All(back, b => Assert.Equal(9, b));
+
+        var dropped = next.Crash(2, CrashModel.DropAll);
+        var sector5 = new byte[512];
+        dropped.Read(5 * 512, sector5);   // readable again (the write reached the device), but the drop leaves no valid data
+        Assert.All(sector5, b => Assert.Equal(0xFF, b));
+        var sector4 = new byte[512];
+        dropped.Read(4 * 512, sector4);
+        Assert.All(sector4, b => Assert.Equal(0, b));   // a readable sector reverts to its old bytes as before
+    }
+}
