@@ -65,6 +65,11 @@ public sealed partial record NodeState
         NodeEvent.PayloadOneofCase.BootstrapDone => OnBootstrapDone(e),
         NodeEvent.PayloadOneofCase.NodeReset => OnNodeReset(e),
         NodeEvent.PayloadOneofCase.ServiceStateChanged => OnServiceStateChanged(e.ServiceStateChanged),
+        NodeEvent.PayloadOneofCase.EtcdMembershipChanged => this with
+        {
+            EtcdMembers = e.EtcdMembershipChanged.Members,
+            Counters = Counters with { EtcdChanges = Counters.EtcdChanges + 1 },
+        },
         NodeEvent.PayloadOneofCase.LogRepaired => this with
         {
             Counters = Counters with { LogRepairs = Counters.LogRepairs + 1 },

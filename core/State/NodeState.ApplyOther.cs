@@ -69,6 +69,7 @@ public sealed partial record NodeState
             Services = Services.Clear(),
             Bootstrapped = false,
             ClusterName = "",
+            EtcdMembers = 0,   // the etcd data lives on EPHEMERAL
         },
         "META" => this with { Meta = Meta.Clear() },
         _ => this,

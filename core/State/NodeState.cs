@@ -96,6 +96,9 @@ public sealed partial record NodeState
     /// <summary>GUID of the disk laid out by install ("" = none).</summary>
     public string DiskGuid { get; init; } = "";
 
+    /// <summary>Members in this node's etcd data after its last EtcdMembershipChanged; 0 when it holds none (issue 12).</summary>
+    public uint EtcdMembers { get; init; }
+
     /// <summary>Names of the failed health checks of the current boot, sorted (RolledBack evidence).</summary>
     public IReadOnlyList<string> FailedChecks => [.. Health.Values.Where(h => !h.Passed).Select(h => h.Check)];
 

@@ -49,9 +49,9 @@ public sealed record HealthCheck(string Check, bool Passed, string Detail);
 /// <summary>An event that did not fit the state; recorded instead of throwing (Apply is total).</summary>
 public sealed record Anomaly(ulong Sequence, string Message);
 
-/// <summary>Monotonic counters of the node's history.</summary>
+/// <summary>Monotonic counters of the node's history (<c>EtcdChanges</c>: EtcdMembershipChanged events, issue 12).</summary>
 public sealed record Counters(ulong Boots, ulong Upgrades, ulong Rollbacks, ulong Resets, ulong ConfigApplies,
-    ulong LogRepairs, ulong ForensicMismatches)
+    ulong LogRepairs, ulong ForensicMismatches, ulong EtcdChanges = 0)
 {
     /// <summary>All zero.</summary>
     public static Counters Zero { get; } = new(0, 0, 0, 0, 0, 0, 0);

@@ -37,6 +37,7 @@ internal static class StateSnapshotMapper
             MirroredUpTo = s.MirroredUpTo,
             AnomalyCount = s.AnomalyCount,
             DiskGuid = s.DiskGuid,
+            EtcdMembers = s.EtcdMembers,
         };
         // Sorted collections iterate in key order (ordinal for strings): the canonical order.
         foreach (var svc in s.Services.Values)
@@ -105,7 +106,7 @@ internal static class StateSnapshotMapper
         Health = m.Health.ToImmutableSortedDictionary(x => x.Check,
             x => new HealthCheck(x.Check, x.Passed, x.Detail), StringComparer.Ordinal),
         Counters = m.Counters is { } c
-            ? new Counters(c.Boots, c.Upgrades, c.Rollbacks, c.Resets, c.ConfigApplies, c.LogRepairs, c.ForensicMismatches)
+            ? new Counters(c.Boots, c.Upgrades, c.Rollbacks, c.Resets, c.ConfigApplies, c.LogRepairs, c.ForensicMismatches, c.EtcdChanges)
             : Counters.Zero,
         LastError = m.LastError,
         LastCheckpoint = m.LastCheckpoint,
@@ -113,6 +114,7 @@ internal static class StateSnapshotMapper
         Anomalies = m.Anomalies.Select(a => new Anomaly(a.Sequence, a.Message)).ToImmutableList(),
         AnomalyCount = m.AnomalyCount,
         DiskGuid = m.DiskGuid,
+        EtcdMembers = m.EtcdMembers,
     };
 
     private static SlotSnapshot ToMessage(SlotState s) => new()
@@ -137,5 +139,6 @@ internal static class StateSnapshotMapper
     {
         Boots = c.Boots, Upgrades = c.Upgrades, Rollbacks = c.Rollbacks, Resets = c.Resets,
         ConfigApplies = c.ConfigApplies, LogRepairs = c.LogRepairs, ForensicMismatches = c.ForensicMismatches,
+        EtcdChanges = c.EtcdChanges,
     };
 }

@@ -78,14 +78,14 @@ public sealed partial class EtcdEngine
             if (local is null)
             {
                 var accept = me is not null && me.Id == _pendingJoinId;
-                if (accept) EtcdStore.Save(_node.Disk, incoming);
+                if (accept) await WriteLocalAsync(incoming, ct);
                 return new ReplicateReply { Accepted = accept, Revision = accept ? incoming.Revision : 0 };
             }
             if (local.ClusterId != incoming.ClusterId || incoming.Revision < local.Revision)
                 return new ReplicateReply { Accepted = false, Revision = local.Revision };
             if (me is null)
             {
-                EtcdStore.Delete(_node.Disk);
+                await WriteLocalAsync(null, ct);
                 _node.Kernel.Talos($"etcd: this member was removed from cluster {incoming.ClusterId:x} (revision {incoming.Revision}); local data deleted");
                 return new ReplicateReply { Accepted = true, Revision = incoming.Revision };
             }
@@ -95,7 +95,7 @@ public sealed partial class EtcdEngine
                 var same = incoming.Encode().AsSpan().SequenceEqual(local.Encode());
                 return new ReplicateReply { Accepted = same, Revision = local.Revision };
             }
-            EtcdStore.Save(_node.Disk, incoming);
+            await WriteLocalAsync(incoming, ct);
             return new ReplicateReply { Accepted = true, Revision = incoming.Revision };
         }
         finally { _gate.Release(); }
@@ -132,8 +132,7 @@ public sealed partial class EtcdEngine
             if (held < quorum)
                 throw new EtcdUnavailableException($"no quorum for revision {next.Revision}: {held} of {voters.Count} voters hold it, {quorum} needed " +
                     $"(unreachable: {string.Join(", ", acks.Where(a => !a.Item2).Select(a => a.m.Name))})");
-            if (Self(next) is null) EtcdStore.Delete(_node.Disk);
-            else EtcdStore.Save(_node.Disk, next);
+            await WriteLocalAsync(Self(next) is null ? null : next, ct);
             return next;
         }
         finally { _gate.Release(); }

@@ -40,7 +40,7 @@ public sealed partial class EtcdEngine
                     [MemberKey(id)] = Encoding.UTF8.GetBytes(Hostname),
                 });
             }
-            EtcdStore.Save(_node.Disk, data);
+            await WriteLocalAsync(data, ct, recover ? EtcdMembershipDiff.Origin.Recover : EtcdMembershipDiff.Origin.Bootstrap);
             if (recover) EtcdStore.SaveRecover(_node.Disk, null);
             _node.Kernel.Talos($"etcd: {(recover ? "recovered" : "bootstrapped")} cluster {data.ClusterId:x} at revision {data.Revision}; member {id:x} ({Hostname})");
             return data;
@@ -86,7 +86,7 @@ public sealed partial class EtcdEngine
         // The last member has nobody to hand the data to: leaving dissolves the cluster (its data is deleted).
         if (local.Members.Count == 1) await DeleteLocalAsync(ct);
         else await ProposeAsync(new ProposeRequest { Remove = self.Id, ClusterId = local.ClusterId }, local, ct);
-        if (Local() is not null) EtcdStore.Delete(_node.Disk);   // the leader's replicate normally did this already
+        if (Local() is not null) await DeleteLocalAsync(ct);   // the leader's replicate normally did this already
         _node.Services?.Stop("etcd");
         _node.Kernel.Talos($"etcd: member {self.Id:x} ({self.Name}) left cluster {local.ClusterId:x}; etcd stopped");
     }
@@ -104,7 +104,7 @@ public sealed partial class EtcdEngine
     private async Task DeleteLocalAsync(CancellationToken ct)
     {
         await _gate.WaitAsync(ct);
-        try { EtcdStore.Delete(_node.Disk); }
+        try { await WriteLocalAsync(null, ct); }
         finally { _gate.Release(); }
     }
 

@@ -174,13 +174,28 @@ public sealed partial class EtcdEngine : IAsyncDisposable
         return h == 0 ? 1 : h;
     }
 
+    /// <summary>
+    /// The one place the local data changes (callers hold <c>_gate</c>): writes <paramref name="data"/> (null deletes it),
+    /// then appends the membership changes it makes to the META log (EtcdMembershipChanged, issue 12), so the data and
+    /// the log agree before the change is acknowledged to any peer or caller.
+    /// </summary>
+    private async Task WriteLocalAsync(EtcdData? data, CancellationToken ct, EtcdMembershipDiff.Origin origin = EtcdMembershipDiff.Origin.Replicated)
+    {
+        var before = Local();
+        if (data is null) EtcdStore.Delete(_node.Disk);
+        else EtcdStore.Save(_node.Disk, data);
+        var changes = EtcdMembershipDiff.Between(before, data, PeerUrl, origin);
+        if (changes.Count == 0) return;
+        await _node.Journal.AppendAsync(changes.Select(c => Core.Events.NodeEvents.Create(0, _node.Options.Time, "", "", e => e.EtcdMembershipChanged = c)).ToList(), ct);
+    }
+
     private async Task SaveIfNewerAsync(EtcdData data, CancellationToken ct)
     {
         await _gate.WaitAsync(ct);
         try
         {
             var local = Local();
-            if (local is null || (local.ClusterId == data.ClusterId && data.Revision > local.Revision)) EtcdStore.Save(_node.Disk, data);
+            if (local is null || (local.ClusterId == data.ClusterId && data.Revision > local.Revision)) await WriteLocalAsync(data, ct);
         }
         finally { _gate.Release(); }
     }

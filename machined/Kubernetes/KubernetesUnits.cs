@@ -36,11 +36,20 @@ public static class KubernetesUnits
         if (config is null) return;
         foreach (var c in KubeComponent.For(config))
         {
-            if (services.Find(c.Id) is null)
-                services.Add(c.Id, c == KubeComponent.Scheduler || c == KubeComponent.ControllerManager ? ["kube-apiserver"] : ["kubelet"]);
+            if (services.Find(c.Id) is null) services.Add(c.Id, DependsOn(services, c));
             services.Find(c.Id)!.Image = c.EffectiveImage(config);
         }
     }
+
+    /// <summary>
+    /// What a unit waits for: the scheduler and controller manager need kube-apiserver; kube-apiserver needs the
+    /// kubelet (it is a static pod) and, on control planes, etcd (as upstream, where it cannot serve without its
+    /// storage). etcd's unit is Running from boot, before bootstrap, so the boot health gate is unaffected.
+    /// </summary>
+    internal static string[] DependsOn(ServiceSupervisor services, KubeComponent c) =>
+        c == KubeComponent.Scheduler || c == KubeComponent.ControllerManager ? ["kube-apiserver"]
+        : c == KubeComponent.ApiServer && services.Find("etcd") is not null ? ["kubelet", "etcd"]
+        : ["kubelet"];
 
     /// <summary>
     /// Brings the running units to the images of <paramref name="config"/>: each unit whose image changed is

@@ -35,6 +35,7 @@ public static class NodeEventText
         NodeEvent.PayloadOneofCase.NodeReset => $"reset: wiped [{string.Join(" ", e.NodeReset.LabelsWiped)}]{(e.NodeReset.Preserve ? ", STATE preserved" : "")}",
         NodeEvent.PayloadOneofCase.PartitionWiped => $"wiped {e.PartitionWiped.Label}",
         NodeEvent.PayloadOneofCase.ServiceStateChanged => $"{e.ServiceStateChanged.Service} {e.ServiceStateChanged.State}: {e.ServiceStateChanged.Message}",
+        NodeEvent.PayloadOneofCase.EtcdMembershipChanged => Etcd(e.EtcdMembershipChanged),
         NodeEvent.PayloadOneofCase.MetaKeySet => $"meta 0x{e.MetaKeySet.Key:x2} set",
         NodeEvent.PayloadOneofCase.MetaKeyDeleted => $"meta 0x{e.MetaKeyDeleted.Key:x2} deleted",
         NodeEvent.PayloadOneofCase.LogRepaired => $"log repaired at {e.LogRepaired.LastGoodSequence}: {e.LogRepaired.Reason}",
@@ -49,6 +50,21 @@ public static class NodeEventText
         if (r.FailedChecks.Count > 0) text += $" (failed checks: {string.Join(", ", r.FailedChecks)})";
         if (r.TriesUsed > 0) text += $" after {r.TriesUsed} tries";
         return text;
+    }
+
+    /// <summary>An etcd membership change: what, which member, and the cluster's revision and size after it.</summary>
+    public static string Etcd(EtcdMembershipChanged c)
+    {
+        var change = c.Change switch
+        {
+            EtcdChange.MemberAdded => "member added",
+            EtcdChange.MemberPromoted => "member promoted",
+            EtcdChange.MemberRemoved => "member removed",
+            EtcdChange.LeaderChanged => "leader changed",
+            var x => x.ToString().ToLowerInvariant(),
+        };
+        var what = $"etcd {change}: member {c.MemberId:x} ({c.MemberName}), cluster {c.ClusterId:x}";
+        return c.Members == 0 ? what + ", local data deleted" : what + $", revision {c.Revision}, {c.Members} member(s)";
     }
 
     private static string Short(string hex) => hex.Length > 12 ? hex[..12] : hex;

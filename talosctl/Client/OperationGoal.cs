@@ -56,11 +56,17 @@ public abstract class OperationGoal
         }
     }
 
-    /// <summary>Waits for a reset to wipe and (with <c>--reboot</c>) for the node to come back.</summary>
+    /// <summary>
+    /// Waits for a reset to wipe and (with <c>--reboot</c>) for the node to come back: confirmed on a trial slot, or
+    /// booted into its confirmed slot and through its boot sequence (issue #12: the node must be running, not still
+    /// booting, when the wait ends, so the next command — e.g. <c>etcd members</c> — finds it ready, as upstream's
+    /// post-check does).
+    /// </summary>
     public sealed class Reset(bool reboot) : OperationGoal
     {
         private string? _wiped;
         private bool _statePreserved;
+        private Slot _booted = Slot.Unspecified;
 
         /// <inheritdoc />
         public override string? OnDropped() =>
@@ -73,7 +79,7 @@ public abstract class OperationGoal
         {
             ThrowIfOwnSequenceFailed(e, "reset");
             var n = e.Node;
-            if (n is null) return null;
+            if (n is null) return BootSequenceEnded(e);
             if (e.ActorId == ActorId && n.PayloadCase == NodeEvent.PayloadOneofCase.NodeReset)
             {
                 _wiped = NodeEventText.Describe(n);
@@ -85,10 +91,27 @@ public abstract class OperationGoal
             {
                 NodeEvent.PayloadOneofCase.MaintenanceEntered => $"reset done: {_wiped}; node is in maintenance mode",
                 NodeEvent.PayloadOneofCase.BootConfirmed => $"reset done: {_wiped}; node booted slot {NodeEventText.Slot(n.BootConfirmed.Slot)}",
-                // A reset reboots into the confirmed slot: a normal boot (no trial, so no BootConfirmed follows).
-                NodeEvent.PayloadOneofCase.Booted => $"reset done: {_wiped}; node booted slot {NodeEventText.Slot(n.Booted.Slot)}",
+                // A reset reboots into the confirmed slot: a normal boot (no trial, so no BootConfirmed follows); the
+                // boot sequence that follows ends the wait.
+                NodeEvent.PayloadOneofCase.Booted => Remember(n.Booted.Slot),
                 _ => null,
             };
+        }
+
+        private string? Remember(Slot slot)
+        {
+            _booted = slot;
+            return null;
+        }
+
+        /// <summary>Upstream's SequenceEvent of the boot after the reset: Stop ends the wait, an error fails it.</summary>
+        private string? BootSequenceEnded(DecodedEvent e)
+        {
+            if (_wiped is null || !reboot || _booted == Slot.Unspecified || e.Source != "boot" || !e.TypeUrl.EndsWith("machine.SequenceEvent", StringComparison.Ordinal))
+                return null;
+            if (e.Message.StartsWith("error: ", StringComparison.Ordinal))
+                throw new NodeCommandException($"reset done ({_wiped}) but the node's boot failed: {e.Message["error: ".Length..]}");
+            return e.Message == "Stop" ? $"reset done: {_wiped}; node booted slot {NodeEventText.Slot(_booted)}" : null;
         }
     }
 }

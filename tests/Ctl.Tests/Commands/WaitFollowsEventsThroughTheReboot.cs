@@ -148,6 +148,31 @@ public sealed class WaitFollowsEventsThroughTheReboot : NodeCommandTestBase
     }
 
     [Fact]
+    public async Task Reset_wait_into_the_confirmed_slot_ends_when_the_boot_sequence_is_done_not_at_booted()
+    {
+        // Issue #12: ending at Booted let the next command find the node still Booting.
+        Node1.Machine.EventStreams.Enqueue(new EventScript([OldConfirm()]));
+        Node1.Machine.EventStreams.Enqueue(new EventScript(
+        [
+            Node(42, "reset-3", new NodeEvent { NodeReset = new NodeReset { LabelsWiped = { "EPHEMERAL" }, Preserve = true, Graceful = true } }),
+        ], Drop: true));
+        Node1.Machine.EventStreams.Enqueue(new EventScript(
+        [
+            Node(43, "boot-4", new NodeEvent { Booted = new Booted { Slot = Slot.A, Version = "v1.2.0" } }),
+            Upstream(44, "boot-4", new SequenceEvent { Sequence = "boot", Action = SequenceEvent.Types.Action.Start }),
+            Upstream(45, "boot-4", new SequenceEvent { Sequence = "install", Action = SequenceEvent.Types.Action.Stop }),
+        ], Drop: true));
+        Node1.Machine.EventStreams.Enqueue(new EventScript([Upstream(46, "boot-4", new SequenceEvent { Sequence = "boot", Action = SequenceEvent.Types.Action.Stop })]));
+
+        var (rc, output, err) = await Run("reset", "--preserve", "--reboot", "--wait");
+
+        Assert.Equal("", err);
+        Assert.Equal(0, rc);
+        Assert.EndsWith("127.0.9.1: reset done: reset: wiped [EPHEMERAL], STATE preserved; node booted slot A\n", output);
+        Assert.Equal(4, Node1.Machine.EventRequests.Count);   // it followed past Booted (and the drop) to the boot sequence's end
+    }
+
+    [Fact]
     public async Task Reset_wait_with_reboot_ends_when_the_node_comes_back_in_maintenance_mode()
     {
         Node1.Machine.EventStreams.Enqueue(new EventScript([OldConfirm()]));

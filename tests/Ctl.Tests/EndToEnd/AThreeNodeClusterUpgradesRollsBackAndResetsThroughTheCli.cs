@@ -32,16 +32,7 @@ public sealed class AThreeNodeClusterUpgradesRollsBackAndResetsThroughTheCli(ITe
         return Task.CompletedTask;
     }
 
-    public async Task DisposeAsync()
-    {
-        // A failed run must not leak daemons: destroy what is left, then kill any PID the state still names.
-        if (ClusterState.Load(ClusterDir) is { } left)
-        {
-            await _cli.Run("cluster", "destroy", "--name", Name, "--state", StateRoot);
-            foreach (var n in left.Nodes) await MachinedProcess.StopAsync(n.Pid, TimeSpan.FromSeconds(2));
-        }
-        Directory.Delete(_root, recursive: true);
-    }
+    public Task DisposeAsync() => _cli.CleanUpAsync(Name, StateRoot, _root);
 
     [Fact]
     public async Task Gen_create_upgrade_faulty_rollback_reset_observe_destroy()

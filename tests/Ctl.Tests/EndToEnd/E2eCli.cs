@@ -77,6 +77,20 @@ public sealed class E2eCli(string talosconfig, ITestOutputHelper log)
         return last;
     }
 
+    /// <summary>
+    /// A test's cleanup: a failed run must not leak daemons, so the cluster left in <paramref name="stateRoot"/> is
+    /// destroyed and any PID its state still names is killed; then <paramref name="root"/> is deleted.
+    /// </summary>
+    public async Task CleanUpAsync(string name, string stateRoot, string root)
+    {
+        if (Talos.Ctl.Cluster.ClusterState.Load(Path.Combine(stateRoot, name)) is { } left)
+        {
+            await Run("cluster", "destroy", "--name", name, "--state", stateRoot);
+            foreach (var n in left.Nodes) await Talos.Ctl.Cluster.MachinedProcess.StopAsync(n.Pid, TimeSpan.FromSeconds(2));
+        }
+        Directory.Delete(root, recursive: true);
+    }
+
     /// <summary>machined.dll of the same configuration as this test assembly (Ctl.Tests builds it).</summary>
     public static string MachinedDll()
     {

@@ -99,7 +99,7 @@ public sealed class EtcdSnapshotRecoversAfterReset
         Assert.Equal(((ulong)eph.FirstLba * 512, (ulong)eph.SectorCount * 512, eph.TypeGuid.ToString().ToUpperInvariant()), (spec.Offset, spec.Size, spec.TypeGuid));
     }
 
-    private static async Task<byte[]> Download(MachineService.MachineServiceClient m)
+    internal static async Task<byte[]> Download(MachineService.MachineServiceClient m)
     {
         using var call = m.EtcdSnapshot(new EtcdSnapshotRequest());
         using var ms = new MemoryStream();
@@ -107,7 +107,7 @@ public sealed class EtcdSnapshotRecoversAfterReset
         return ms.ToArray();
     }
 
-    private static async Task Upload(MachineService.MachineServiceClient m, byte[] snapshot)
+    internal static async Task Upload(MachineService.MachineServiceClient m, byte[] snapshot)
     {
         using var call = m.EtcdRecover();
         await call.RequestStream.WriteAsync(new Data { Bytes = ByteString.CopyFrom(snapshot) });

@@ -50,6 +50,25 @@ public sealed class KubernetesUnitsFollowTheConfig
     }
 
     [Fact]
+    public void Kube_apiserver_waits_for_etcd_on_control_planes_and_its_dependents_follow()
+    {
+        var s = new ServiceSupervisor(Clock, controlPlane: true, ServiceProfiles.Healthy);
+        KubernetesUnits.Register(s, Config("controlplane", "1.30.3"));
+        Assert.Equal(new[] { "kubelet", "etcd" }, s.Find("kube-apiserver")!.DependsOn);
+        // etcd down when the units start: kube-apiserver and its dependents wait, the health gate's units do not.
+        foreach (var id in new[] { "machined", "apid", "containerd", "kubelet", "trustd" }) s.Start(id);
+        foreach (var id in new[] { "kube-apiserver", "kube-controller-manager", "kube-scheduler" }) s.Start(id);
+        Assert.Equal("Waiting for service \"etcd\" to be \"up\"", s.Find("kube-apiserver")!.Snapshot().Events[^1].Message);
+        Assert.Equal(ServiceState.Waiting, s.Find("kube-scheduler")!.State);
+        s.Start("etcd");
+        Assert.All(new[] { "kube-apiserver", "kube-controller-manager", "kube-scheduler" }, id => Assert.Equal(ServiceState.Running, s.Find(id)!.State));
+
+        var worker = new ServiceSupervisor(Clock, controlPlane: false, ServiceProfiles.Healthy);
+        KubernetesUnits.Register(worker, Config("worker", "1.30.3"));
+        Assert.Equal(new[] { "kubelet" }, worker.Find("kube-proxy")!.DependsOn);
+    }
+
+    [Fact]
     public void A_new_image_restarts_only_its_unit_and_reapplying_restarts_nothing()
     {
         var s = Started("controlplane");
