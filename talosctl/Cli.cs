@@ -42,8 +42,11 @@ public static class Cli
         return root;
     }
 
-    /// <summary>Parses and runs; known errors become one line on stderr and exit code 1.</summary>
-    public static async Task<int> RunAsync(string[] args, CliContext io, CancellationToken ct = default)
+    /// <summary>
+    /// Parses and runs; known errors become one line on stderr and exit code 1. <paramref name="onParsed"/> sees the
+    /// parse result before the command runs (Program: <see cref="SystemCaStore.SkipForNodeCommands"/>).
+    /// </summary>
+    public static async Task<int> RunAsync(string[] args, CliContext io, CancellationToken ct = default, Action<ParseResult>? onParsed = null)
     {
         // Several nodes stream at once (logs -f, events, --wait): every line must be written atomically.
         io = io with { Out = TextWriter.Synchronized(io.Out), Err = TextWriter.Synchronized(io.Err) };
@@ -58,6 +61,7 @@ public static class Cli
             io.Error($"{message} (see \"{cmd} --help\")");
             return 1;
         }
+        onParsed?.Invoke(parsed);
         try
         {
             return await parsed.InvokeAsync(new InvocationConfiguration { Output = io.Out, Error = io.Err, EnableDefaultExceptionHandler = false }, ct);

@@ -1,4 +1,6 @@
 using Talos.Ctl;
+using Talos.Ctl.Client;
 using Talos.Ctl.Commands;
 
-return await Cli.RunAsync(args, CliContext.Console);
+// Node commands trust only the talosconfig's CA: skip loading the system CA store (cold start, issue #9).
+return await Cli.RunAsync(args, CliContext.Console, onParsed: p => SystemCaStore.SkipForNodeCommands(p));

@@ -1,5 +1,4 @@
-using YamlDotNet.Serialization;
-using YamlDotNet.Serialization.NamingConventions;
+using Talos.Ctl.Config;
 
 namespace Talos.Ctl.Cluster;
 
@@ -40,7 +39,7 @@ public sealed class ClusterState
     public static ClusterState? Load(string dir)
     {
         var p = PathIn(dir);
-        return File.Exists(p) ? Yaml.Deserialize<ClusterState>(File.ReadAllText(p)) : null;
+        return File.Exists(p) ? ClusterStateYaml.Read(File.ReadAllText(p), p) : null;
     }
 
     /// <summary>Saves (atomically).</summary>
@@ -48,14 +47,11 @@ public sealed class ClusterState
     {
         System.IO.Directory.CreateDirectory(Directory);
         var tmp = PathIn(Directory) + ".tmp";
-        File.WriteAllText(tmp, YamlOut.Serialize(this));
+        File.WriteAllText(tmp, ClusterStateYaml.Write(this));
         File.Move(tmp, PathIn(Directory), overwrite: true);
     }
 
     /// <summary>Default root of cluster state directories: ~/.talos/clusters.</summary>
     public static string DefaultRoot() =>
         System.IO.Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".talos", "clusters");
-
-    private static readonly IDeserializer Yaml = new DeserializerBuilder().WithNamingConvention(CamelCaseNamingConvention.Instance).Build();
-    private static readonly ISerializer YamlOut = new SerializerBuilder().WithNamingConvention(CamelCaseNamingConvention.Instance).Build();
 }

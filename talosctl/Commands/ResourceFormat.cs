@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Talos.Api.Cosi;
-using YamlDotNet.Serialization;
+using System.Text.Json;
 
 namespace Talos.Ctl.Commands;
 
@@ -77,22 +77,35 @@ public static class ResourceFormat
         return b.ToString();
     }
 
-    /// <summary>Upstream's JSON rendering (one indented object per resource; the spec converted from its YAML).</summary>
+    /// <summary>
+    /// Upstream's JSON rendering (one indented object per resource; the spec converted from its YAML: every scalar a
+    /// string, plain null/~/empty null, as the untyped YAML deserializer read it before). Written with
+    /// <see cref="Utf8JsonWriter"/>, without reflection (Native AOT, issue #9).
+    /// </summary>
     public static string Json(string node, Resource r)
     {
         var m = r.Metadata;
-        var metadata = new Dictionary<string, object?>
+        var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
         {
-            ["namespace"] = m.Namespace, ["type"] = m.Type, ["id"] = m.Id, ["version"] = m.Version, ["owner"] = m.Owner, ["phase"] = m.Phase,
-            ["created"] = m.Created is null ? null : Time(m.Created), ["updated"] = m.Updated is null ? null : Time(m.Updated),
-        };
-        var spec = string.IsNullOrWhiteSpace(r.Spec?.YamlSpec) ? null : new DeserializerBuilder().Build().Deserialize<object?>(r.Spec.YamlSpec);
-        var doc = new Dictionary<string, object?> { ["node"] = node, ["metadata"] = metadata, ["spec"] = spec };
-        var json = new SerializerBuilder().JsonCompatible().Build().Serialize(doc);
-        return System.Text.Json.JsonSerializer.Serialize(System.Text.Json.JsonDocument.Parse(json).RootElement, Indented) + "\n";
+            w.WriteStartObject();
+            w.WriteString("node", node);
+            w.WriteStartObject("metadata");
+            w.WriteString("namespace", m.Namespace);
+            w.WriteString("type", m.Type);
+            w.WriteString("id", m.Id);
+            w.WriteString("version", m.Version);
+            w.WriteString("owner", m.Owner);
+            w.WriteString("phase", m.Phase);
+            w.WriteString("created", m.Created is null ? null : Time(m.Created));
+            w.WriteString("updated", m.Updated is null ? null : Time(m.Updated));
+            w.WriteEndObject();
+            w.WritePropertyName("spec");
+            YamlJson.Write(w, r.Spec?.YamlSpec);
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.ToArray()) + "\n";
     }
-
-    private static readonly System.Text.Json.JsonSerializerOptions Indented = new() { WriteIndented = true };
 
     private static string Time(Google.Protobuf.WellKnownTypes.Timestamp t) =>
         t.ToDateTimeOffset().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);

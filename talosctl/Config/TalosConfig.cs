@@ -1,6 +1,5 @@
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
-using YamlDotNet.Serialization.NamingConventions;
 
 namespace Talos.Ctl.Config;
 
@@ -61,7 +60,22 @@ public sealed class TalosConfig
     public static TalosConfig LoadOrEmpty(string path) => File.Exists(path) ? Load(path) : new TalosConfig();
 
     /// <summary>Serialises to YAML (contexts sorted by name: deterministic output).</summary>
-    public string ToYaml() => Writer.Serializer.Serialize(this);
+    public string ToYaml() => YamlEvents.Document(indentSequences: true, w =>
+    {
+        // The shape the reflection serializer wrote (NullNamingConvention, OmitNull | OmitEmptyCollections, indented
+        // sequences), written through the event emitter so that Native AOT needs no reflection (issue #9).
+        if (Context is { Length: > 0 }) w.Entry("context", Context);
+        if (Contexts.Count == 0) return;
+        w.Key("contexts");
+        w.Map(() =>
+        {
+            foreach (var (name, ctx) in Contexts)
+            {
+                w.Key(name);
+                w.Map(() => ctx.Write(w));
+            }
+        });
+    });
 
     /// <summary>Writes atomically (temp file + rename), creating the directory, mode 0600.</summary>
     public void Save(string path)
@@ -103,16 +117,6 @@ public sealed class TalosConfig
         if (other.Context is not null && map.TryGetValue(other.Context, out var cur)) Context = cur;
         return renames;
     }
-
-    /// <summary>Built on first write only: reading (every command) stays free of the serializer's reflection.</summary>
-    private static class Writer
-    {
-        public static readonly ISerializer Serializer = new SerializerBuilder()
-            .WithNamingConvention(NullNamingConvention.Instance)
-            .ConfigureDefaultValuesHandling(DefaultValuesHandling.OmitNull | DefaultValuesHandling.OmitEmptyCollections)
-            .WithIndentedSequences()
-            .Build();
-    }
 }
 
 /// <summary>One talosconfig context.</summary>
@@ -145,4 +149,19 @@ public sealed class TalosContext
     /// <summary>The cluster this context belongs to (informational).</summary>
     [YamlMember(Alias = "cluster", Order = 6)]
     public string? Cluster { get; set; }
+
+    /// <summary>
+    /// The context's fields in declaration order; nulls, empty lists and empty strings left out (the serializer's
+    /// OmitEmptyCollections counted a string as a collection of chars).
+    /// </summary>
+    internal void Write(YamlEvents w)
+    {
+        if (Target is { Length: > 0 }) w.Entry("target", Target);
+        if (Endpoints.Count > 0) w.Entry("endpoints", Endpoints);
+        if (Nodes.Count > 0) w.Entry("nodes", Nodes);
+        if (Ca is { Length: > 0 }) w.Entry("ca", Ca);
+        if (Crt is { Length: > 0 }) w.Entry("crt", Crt);
+        if (Key is { Length: > 0 }) w.Entry("key", Key);
+        if (Cluster is { Length: > 0 }) w.Entry("cluster", Cluster);
+    }
 }
