@@ -63,10 +63,15 @@ public sealed class TorturePlan(int seed)
             _ => TortureOp.ResetFull,
         };
         var image = op == TortureOp.Upgrade ? Images[_rng.Next(Images.Length)] : null;
-        var kill = _rng.Next(3) switch
+        var pick = _rng.Next(3);
+        var kill = cycle == 1
+            // The first upgrade dies between writing the slot and confirming it, whatever the speed of the box (a fast
+            // Release build settles an upgrade of these small images in under 400 ms, so delays alone can miss it).
+            ? new KillTrigger(EventName: "TrialBootSet")
+            : pick switch
         {
-            // An operation takes about a second over the API: most delays land inside it.
-            0 => new KillTrigger(DelayMs: _rng.Next(0, 800)),
+            // An operation takes a few hundred ms to a second over the API: most delays land inside it.
+            0 => new KillTrigger(DelayMs: _rng.Next(0, 400)),
             1 => new KillTrigger(EventNumber: 1 + _rng.Next(Lengths[op])),
             _ => new KillTrigger(EventName: Moments[op][_rng.Next(Moments[op].Length)]),
         };

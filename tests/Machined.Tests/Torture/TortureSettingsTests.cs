@@ -38,6 +38,7 @@ public sealed class TortureSettingsTests
         Assert.Equal(Steps(5), Steps(5));
         Assert.NotEqual(Steps(5), Steps(6));
         Assert.Contains("Upgrade", Steps(5)[0]);
+        Assert.Contains("at event TrialBootSet", Steps(5)[0]);
         Assert.Contains(Steps(5), s => s.Contains("Rollback", StringComparison.Ordinal));
         Assert.Contains(Steps(5), s => s.Contains("ResetFull", StringComparison.Ordinal));
     }
