@@ -11,6 +11,7 @@ public sealed partial class MetaLog
     private int _queued;  // _queue.Count, readable without the lock
     private bool _busy;   // a batch is being written (inline by a caller or by the writer thread)
     private Exception? _failed;
+    private CheckpointHeader? _written;   // the checkpoint this commit wrote, for MetaLogOptions.CheckpointWritten
 
     private sealed class Pending(IReadOnlyList<LogEntry> entries, int bytes)
     {
@@ -183,6 +184,22 @@ public sealed partial class MetaLog
     }
 
     private void CommitBatch(List<Pending> batch)
+    {
+        CommitBatchCore(batch);
+        NotifyCheckpoint();
+    }
+
+    // Runs the checkpoint callback after the batch's appenders completed, so a slow callback never holds back a commit
+    // that is already durable. Only the committing thread sets _written, and only it calls this.
+    private void NotifyCheckpoint()
+    {
+        if (_written is not { } cp) return;
+        _written = null;
+        try { _opt.CheckpointWritten?.Invoke(cp); }
+        catch (Exception) { /* documented: the checkpoint is durable, the callback's failure is its own */ }
+    }
+
+    private void CommitBatchCore(List<Pending> batch)
     {
         try
         {
