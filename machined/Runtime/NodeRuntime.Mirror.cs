@@ -18,6 +18,9 @@ public sealed partial class NodeRuntime
     /// <summary>The Marten stream key of this node: the META log's node id.</summary>
     public string? NodeId => _meta?.NodeId.ToString();
 
+    /// <summary>The open META log (tests force checkpoints through it).</summary>
+    internal MetaLog? Meta => _meta;
+
     /// <summary>The node's head signing key (null before the first boot that reached Running).</summary>
     internal HeadSigner? NodeSigner { get; private set; }
 

@@ -189,8 +189,9 @@ public sealed partial class MetaLog
         NotifyCheckpoint();
     }
 
-    // Runs the checkpoint callback after the batch's appenders completed, so a slow callback never holds back a commit
-    // that is already durable. Only the committing thread sets _written, and only it calls this.
+    // Runs the checkpoint callback once the checkpoint and the batch's records are durable and published, before the
+    // batch's callers are completed (so when AppendAsync or CheckpointAsync returns, the callback has run). Called
+    // again after every commit for the failure paths; a no-op when nothing is pending. Committing thread only.
     private void NotifyCheckpoint()
     {
         if (_written is not { } cp) return;
@@ -207,6 +208,7 @@ public sealed partial class MetaLog
             {
                 var dropped = WriteCheckpoint(batch[0].Bytes < 0 || _opt.ForceDropUnmirrored);
                 if (DropEvent(dropped) is { } record) WriteRecords([record]);
+                NotifyCheckpoint();
                 batch[0].Done.SetResult(0);
                 return;
             }
@@ -286,6 +288,7 @@ public sealed partial class MetaLog
             _region.AsSpan((int)start, (int)(pos - start)).Clear();
             throw;
         }
+        NotifyCheckpoint();
         var first = _firstSeq + (ulong)_count - (ulong)newOffsets.Length;
         foreach (var p in batch)
         {

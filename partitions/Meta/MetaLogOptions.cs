@@ -42,8 +42,10 @@ public sealed class MetaLogOptions
 
     /// <summary>
     /// Called once per checkpoint after it is durable (region and both superblocks flushed) and after the batch that
-    /// caused it (and any RecordsDropped event) is committed and its appenders completed; on the committing thread, so
-    /// it must be short and must not append to this log. The node signs the checkpoint's head here (issue #10).
+    /// caused it (and any RecordsDropped event) is durable, but before that batch's callers are completed: when
+    /// <see cref="MetaLog.AppendAsync"/> or <see cref="MetaLog.CheckpointAsync"/> returns, the callback has run. It runs on
+    /// the committing thread, so it must be short and must not append to this log (that would wait for itself).
+    /// The node signs the checkpoint's head here (issue #10).
     /// Exceptions it throws are swallowed: the checkpoint is already durable and nobody is left to report them to.
     /// </summary>
     public Action<CheckpointHeader>? CheckpointWritten { get; init; }

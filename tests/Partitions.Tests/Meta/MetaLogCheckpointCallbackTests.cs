@@ -6,7 +6,8 @@ namespace Talos.Partitions.Tests.Meta;
 
 /// <summary>
 /// <see cref="MetaLogOptions.CheckpointWritten"/> (issue #10: the node signs each checkpoint's head): called once per
-/// checkpoint, with the header that is durable, after the appenders of the batch completed; a throwing callback
+/// checkpoint, with the header that is durable, after the batch's records are durable and before its callers resume;
+/// a throwing callback
 /// changes nothing for the log.
 /// </summary>
 public class MetaLogCheckpointCallbackTests
@@ -32,7 +33,9 @@ public class MetaLogCheckpointCallbackTests
                 await log.AppendAsync([Entry(i, 100)]);
                 log.AcknowledgeMirrored(log.LastSequence);
             }
+            var before = seen.Count;
             await log.CheckpointAsync();
+            Assert.Equal(before + 1, seen.Count);   // the callback has run when CheckpointAsync returns
             Assert.Equal((int)log.Generation - 1, seen.Count);   // generation 1 is the creation, not a checkpoint
             Assert.Equal(Enumerable.Range(2, seen.Count).Select(g => (ulong)g), seen.Select(s => s.Header.Generation));
             // The triggering batch was already committed when the callback ran: the log was past the checkpoint.
