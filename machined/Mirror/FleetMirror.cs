@@ -1,10 +1,17 @@
-using JasperFx;
-using JasperFx.Events;
 using Marten;
 using Marten.Exceptions;
 using Npgsql;
 
 namespace Talos.Machined.Mirror;
+
+/// <summary>How <see cref="FleetMirror"/> writes a batch.</summary>
+public enum MirrorAppend
+{
+    /// <summary>Binary COPY with the expected-version check in one statement and the read models folded in the same transaction (<see cref="CopyAppender"/>).</summary>
+    Copy,
+    /// <summary>Marten's own append (Quick mode: one <c>mt_quick_append_events</c> call per batch).</summary>
+    Marten,
+}
 
 /// <summary>
 /// Ships a node's META log to its Marten stream exactly once (issue #10): read the stream's version, append the
@@ -17,34 +24,29 @@ public sealed class FleetMirror
     private readonly IDocumentStore _store;
     private readonly IMirrorSource _source;
     private readonly int _batch;
+    private readonly CopyAppender? _copy;
+
+    /// <summary>Events per append unless told otherwise.</summary>
+    public const int DefaultBatch = 500;
 
     /// <summary>Creates a mirror of <paramref name="source"/> into <paramref name="store"/>.</summary>
     /// <param name="store">A store built with <see cref="CreateStore"/> (string stream identity).</param>
     /// <param name="source">The node's log.</param>
-    /// <param name="batch">Events per append (default 500: one round trip per batch, see the spike's numbers).</param>
-    public FleetMirror(IDocumentStore store, IMirrorSource source, int batch = 500)
+    /// <param name="batch">Events per append (default <see cref="DefaultBatch"/>: one round trip per batch).</param>
+    /// <param name="append">How batches are written (default <see cref="MirrorAppend.Copy"/>).</param>
+    public FleetMirror(IDocumentStore store, IMirrorSource source, int batch = DefaultBatch, MirrorAppend append = MirrorAppend.Copy)
     {
         if (batch <= 0) throw new ArgumentOutOfRangeException(nameof(batch), batch, "batch must be positive");
+        ArgumentNullException.ThrowIfNull(store);
         _store = store;
         _source = source;
         _batch = batch;
+        _copy = append == MirrorAppend.Copy ? new CopyAppender(store) : null;
     }
 
-    /// <summary>A document store configured for mirroring into <paramref name="schema"/>.</summary>
-    public static DocumentStore CreateStore(string connectionString, string schema) => DocumentStore.For(o =>
-    {
-        o.Connection(connectionString);
-        o.DatabaseSchemaName = schema;
-        o.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
-        o.Events.StreamIdentity = StreamIdentity.AsString;
-        // Quick append: one round trip per batch (measured ~1.5-2x Rich in the spike); expected-version checks and
-        // the unique (stream, version) index still hold, which is all exactly-once needs. The batch is one call of
-        // mt_quick_append_events, whose PL/pgSQL inserts row by row: ~30-50 ms per 1,000 events on the shared box,
-        // the limit of this path (tests/Benchmarks mirror: 0.2-0.34x of binary COPY, issue #10).
-        o.Events.AppendMode = EventAppendMode.Quick;
-        o.Events.MetadataConfig.HeadersEnabled = true;
-        o.Events.AddEventType<MirroredEvent>();
-    });
+    /// <summary>The fleet store (<see cref="AuditStore.Create"/>): one configuration for the node, talosctl and tests.</summary>
+    public static DocumentStore CreateStore(string connectionString, string schema, AuditStoreMode mode = AuditStoreMode.Fleet) =>
+        AuditStore.Create(connectionString, schema, mode);
 
     /// <summary>The store's version of this node's stream (0 when it has none).</summary>
     public async Task<long> StoreVersionAsync(CancellationToken ct)
@@ -56,7 +58,7 @@ public sealed class FleetMirror
     /// <summary>One pass: appends every missing event, in batches, until the store has the whole log.</summary>
     public async Task<MirrorResult> SyncOnceAsync(CancellationToken ct)
     {
-        int appended = 0, conflicts = 0;
+        int appended = 0, conflicts = 0, stuck = 0;
         long version = 0;
         try
         {
@@ -76,7 +78,12 @@ public sealed class FleetMirror
                 else
                 {
                     conflicts++;
+                    var before = version;
                     version = await StoreVersionAsync(ct);   // another shipper got there first: resume from its version
+                    // A conflict that does not move the stream is not a race: stop the pass (the caller retries with backoff).
+                    if (version == before && ++stuck >= 3)
+                        return new MirrorResult(appended, version, (long)_source.LastSequence - version, conflicts,
+                            $"the store refuses appends at version {version} although its stream is at that version");
                 }
             }
             if (version > 0) _source.AcknowledgeMirrored((ulong)version);
@@ -114,6 +121,11 @@ public sealed class FleetMirror
 
     private async Task<bool> TryAppendAsync(IReadOnlyList<MirroredEvent> tail, CancellationToken ct)
     {
+        if (_copy is not null)
+        {
+            try { return await _copy.TryAppendAsync(_source.NodeId, tail[0].Sequence - 1, tail, ct); }
+            catch (PostgresException e) when (e.SqlState is "23505" or "40001" or "40P01") { return false; }
+        }
         await using var s = _store.LightweightSession();
         var events = tail.Select(e =>
         {
@@ -142,7 +154,7 @@ public sealed class FleetMirror
 
     /// <summary>Every outcome the spike report lists for "someone else appended first".</summary>
     internal static bool IsConcurrencyOutcome(Exception e) =>
-        e is ConcurrencyException or Marten.Exceptions.ExistingStreamIdCollisionException or JasperFx.Events.ExistingStreamIdCollisionException
+        e is JasperFx.ConcurrencyException or Marten.Exceptions.ExistingStreamIdCollisionException or JasperFx.Events.ExistingStreamIdCollisionException
         || e.InnerException is PostgresException { SqlState: "23505" }
         || e is MartenCommandException { InnerException: PostgresException { SqlState: "23505" } };
 

@@ -14,7 +14,10 @@ namespace Talos.Machined.Mirror;
 /// <param name="signer">The node's key (<see cref="NodeKey"/>).</param>
 /// <param name="hashAt">Chain hash of the META record at a sequence (null when it is no longer in the log).</param>
 /// <param name="keep">Persists the latest signed head on the node.</param>
-public sealed class SignedHeadShipper(IDocumentStore store, Guid nodeId, HeadSigner signer, Func<ulong, byte[]?> hashAt, Action<SignedHead> keep)
+/// <param name="kept">The latest head the node kept (e.g. signed at a META checkpoint); shipped when the store holds
+/// its sequence and no fresher head can be signed. Null: none.</param>
+public sealed class SignedHeadShipper(IDocumentStore store, Guid nodeId, HeadSigner signer, Func<ulong, byte[]?> hashAt, Action<SignedHead> keep,
+    Func<SignedHead?>? kept = null)
 {
     private bool _registered;
     private long _signed;
@@ -31,17 +34,21 @@ public sealed class SignedHeadShipper(IDocumentStore store, Guid nodeId, HeadSig
     }
 
     /// <summary>
-    /// Signs and records the head at <paramref name="storeVersion"/> when it moved. Returns the problems the store
-    /// reported (e.g. <c>rewound</c>); nothing is kept on the node then.
+    /// Signs and records the head at <paramref name="storeVersion"/> when it moved; when that record is no longer in
+    /// META, records the node's kept head instead if the store holds it. A head past the store's version is never
+    /// recorded (the store's own chain would look rewound). Returns the problems the store reported (e.g.
+    /// <c>rewound</c>); nothing is kept on the node then.
     /// </summary>
     public async Task<IReadOnlyList<AuditProblem>> AfterPassAsync(long storeVersion, CancellationToken ct)
     {
         if (!_registered || storeVersion <= _signed) return [];
-        if (hashAt((ulong)storeVersion) is not { } hash) return [];
-        var head = signer.Sign(nodeId, (ulong)storeVersion, hash);
+        SignedHead? head = null;
+        if (hashAt((ulong)storeVersion) is { } hash) head = signer.Sign(nodeId, (ulong)storeVersion, hash);
+        else if (kept?.Invoke() is { } k && (long)k.Sequence <= storeVersion && (long)k.Sequence > _signed) head = k;
+        if (head is null) return [];
         var problems = await FleetHeads.RecordAsync(store, nodeId.ToString(), head, ct);
         if (problems.Count > 0) return problems;
-        _signed = storeVersion;
+        _signed = (long)head.Sequence;
         keep(head);
         return [];
     }

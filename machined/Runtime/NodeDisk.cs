@@ -54,13 +54,15 @@ public sealed class NodeDisk(IBlockDevice device, string name, int metaSizeMiB =
     public SubDevice Slot(Slot slot) => Partition(slot == Talos.Api.Events.Slot.A ? "BOOT-A" : "BOOT-B");
 
     /// <summary>Opens (or creates, on a zeroed partition) the META event log.</summary>
-    public MetaLog OpenMeta(Guid nodeId, TimeProvider time, Func<RecoveryReport, LogEntry>? repairEvent, Func<DropReport, LogEntry>? dropEvent = null) =>
+    public MetaLog OpenMeta(Guid nodeId, TimeProvider time, Func<RecoveryReport, LogEntry>? repairEvent, Func<DropReport, LogEntry>? dropEvent = null,
+        Action<CheckpointHeader>? checkpointWritten = null) =>
         MetaLog.Open(Partition("META"), new MetaLogOptions
         {
             NodeId = nodeId,
             SnapshotFolder = NodeJournal.FoldSnapshot,
             RepairEventFactory = repairEvent,
             DropEventFactory = dropEvent,
+            CheckpointWritten = checkpointWritten,
         }, time);
 
     /// <summary>Opens the STATE store (machine config and PKI).</summary>

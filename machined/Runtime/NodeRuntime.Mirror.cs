@@ -9,12 +9,17 @@ public sealed partial class NodeRuntime
 {
     private CancellationTokenSource? _mirrorCts;
     private DocumentStore? _mirrorStore;
+    private readonly object _headLock = new();
+    private NodeHeadKeeper? _heads;
 
     /// <summary>The fleet mirror's last pass (null when the config names no fleet store); its lag is visible through the API.</summary>
     public MirrorResult? MirrorStatus { get; private set; }
 
     /// <summary>The Marten stream key of this node: the META log's node id.</summary>
     public string? NodeId => _meta?.NodeId.ToString();
+
+    /// <summary>The open META log (tests force checkpoints through it).</summary>
+    internal MetaLog? Meta => _meta;
 
     /// <summary>The node's head signing key (null before the first boot that reached Running).</summary>
     internal HeadSigner? NodeSigner { get; private set; }
@@ -35,7 +40,8 @@ public sealed partial class NodeRuntime
         _mirrorStore = store;
         var meta = _meta;
         var mirror = new FleetMirror(store, new MetaLogMirrorSource(meta, meta.NodeId.ToString()));
-        var heads = new SignedHeadShipper(store, meta.NodeId, NodeSigner, s => HashAt(meta, s), KeepHead);
+        var keeper = HeadKeeper();
+        var heads = new SignedHeadShipper(store, meta.NodeId, NodeSigner, s => HashAt(meta, s), h => keeper?.Keep(h), () => keeper?.Latest);
         _ = Task.Run(async () =>
         {
             while (!cts.IsCancellationRequested)
@@ -75,21 +81,43 @@ public sealed partial class NodeRuntime
         }
     }
 
+    // The record's hash while META holds it, or the checkpoint's hash when the record is the one the checkpoint folded last.
     private static byte[]? HashAt(MetaLog meta, ulong sequence)
     {
         try
         {
             foreach (var r in meta.ReadFrom(sequence))
                 return r.Sequence == sequence ? r.Hash.ToArray() : null;
-            return null;
         }
-        catch (MetaLogCompactedException) { return null; }
+        catch (MetaLogCompactedException) { }
+        var cp = meta.Checkpoint;
+        return cp.CheckpointSequence == sequence && sequence > 0 ? cp.CheckpointHash : null;
     }
 
-    private void KeepHead(SignedHead head)
+    /// <summary>The keeper of the signed head on STATE for the open META log (null before the node key exists).</summary>
+    private NodeHeadKeeper? HeadKeeper()
     {
-        try { StateStore.Put(NodeKey.HeadDocumentName, head.Encode()); }
-        catch (Exception e) when (e is IOException or Talos.Core.Errors.TalosException) { Log($"signed head not kept on STATE: {e.Message}"); }
+        lock (_headLock)
+        {
+            if (NodeSigner is not { } signer || _meta is not { } meta) return null;
+            if (_heads?.NodeId != meta.NodeId || _heads.Signer != signer)
+                _heads = new NodeHeadKeeper(StateStore, signer, meta.NodeId, Log);
+            return _heads;
+        }
+    }
+
+    /// <summary>
+    /// META's checkpoint callback (on its committing thread): signs the checkpoint's head and keeps it on STATE, so a
+    /// node signs its history with or without a fleet store (the mirror ships the kept head on its next pass).
+    /// Before the node key exists (first boot, before Running) checkpoints stay unsigned: the signature lags.
+    /// </summary>
+    private void SignCheckpoint(CheckpointHeader checkpoint)
+    {
+        try { HeadKeeper()?.OnCheckpoint(checkpoint); }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException or Talos.Core.Errors.TalosException)
+        {
+            Log($"checkpoint {checkpoint.CheckpointSequence} not signed: {e.Message}");
+        }
     }
 
     private void StopMirror()
@@ -99,6 +127,10 @@ public sealed partial class NodeRuntime
         _mirrorCts = null;
         _mirrorStore?.Dispose();
         _mirrorStore = null;
-        NodeSigner = null;
+        lock (_headLock)
+        {
+            NodeSigner = null;
+            _heads = null;
+        }
     }
 }

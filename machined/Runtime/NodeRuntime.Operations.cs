@@ -35,7 +35,7 @@ public sealed partial class NodeRuntime
 
     internal async Task AttachNewMetaAsync(CancellationToken ct)
     {
-        _meta = Disk.OpenMeta(_o.Guids.Next(), _o.Time, RepairEvent, DropEvent);
+        _meta = Disk.OpenMeta(_o.Guids.Next(), _o.Time, RepairEvent, DropEvent, SignCheckpoint);
         await Journal.AttachAsync(_meta, ct);
     }
 

@@ -62,11 +62,31 @@ public sealed record AuditRecord(ulong Sequence, DateTimeOffset Time, ushort Eve
 public sealed record AuditResult(Guid NodeId, RecoveryReport Recovery, ulong StartedFromSequence, IReadOnlyList<AuditRecord> Records,
     IReadOnlyList<TimelineEntry> Timeline, NodeState FinalState, IReadOnlyList<AuditProblem> Problems)
 {
+    /// <summary>Chain hash of the checkpoint's last folded record (<see cref="StartedFromSequence"/>); empty when unknown.</summary>
+    public byte[] CheckpointHash { get; init; } = [];
+
     /// <summary>Sequence of the last record (0 when empty).</summary>
     public ulong LastSequence => Records.Count > 0 ? Records[^1].Sequence : StartedFromSequence;
 
-    /// <summary>Hex SHA-256 of the last record (64 zeros when empty).</summary>
-    public string LastHash => Records.Count > 0 ? Convert.ToHexStringLower(Records[^1].Hash) : new string('0', 64);
+    /// <summary>Hex SHA-256 of the last record (the checkpoint's hash when every record was compacted, 64 zeros when empty).</summary>
+    public string LastHash => Convert.ToHexStringLower(HashAt(LastSequence) ?? new byte[32]);
+
+    /// <summary>
+    /// The chain hash of record <paramref name="sequence"/> as this log attests it: the stored record's hash, else the
+    /// link of the record after it, else the checkpoint's hash. Null when the log no longer knows it (compacted away).
+    /// </summary>
+    public byte[]? HashAt(ulong sequence)
+    {
+        if (Records.Count > 0 && sequence >= Records[0].Sequence && sequence <= Records[^1].Sequence)
+        {
+            var r = Records[(int)(sequence - Records[0].Sequence)];
+            if (r.Sequence == sequence) return r.Hash;   // the stored records are gap-free after recovery; guard anyway
+            return Records.FirstOrDefault(x => x.Sequence == sequence)?.Hash;
+        }
+        if (Records.Count > 0 && sequence + 1 == Records[0].Sequence) return Records[0].PreviousHash;
+        if (sequence > 0 && sequence == StartedFromSequence && CheckpointHash.Length == 32) return CheckpointHash;
+        return null;
+    }
 
     /// <summary>True when no problem of severity <see cref="AuditSeverity.Error"/> was found.</summary>
     public bool IsClean => Problems.All(p => p.Severity != AuditSeverity.Error);

@@ -67,7 +67,10 @@ public static class DiskAudit
         var firstNew = start.AnomalyCount;
         foreach (var a in final.Anomalies.TakeLast((int)Math.Min((ulong)final.Anomalies.Count, final.AnomalyCount - firstNew)))
             problems.Add(new(AuditSeverity.Error, "anomaly", a.Sequence, a.Message));
-        return new AuditResult(log.NodeId, log.Recovery, cp.CheckpointSequence, records, timeline, final, problems);
+        return new AuditResult(log.NodeId, log.Recovery, cp.CheckpointSequence, records, timeline, final, problems)
+        {
+            CheckpointHash = cp.CheckpointHash,
+        };
     }
 
     private static void ReportRecovery(RecoveryReport r, List<AuditProblem> problems)

@@ -11,6 +11,7 @@ public sealed partial class MetaLog
     private int _queued;  // _queue.Count, readable without the lock
     private bool _busy;   // a batch is being written (inline by a caller or by the writer thread)
     private Exception? _failed;
+    private CheckpointHeader? _written;   // the checkpoint this commit wrote, for MetaLogOptions.CheckpointWritten
 
     private sealed class Pending(IReadOnlyList<LogEntry> entries, int bytes)
     {
@@ -184,12 +185,30 @@ public sealed partial class MetaLog
 
     private void CommitBatch(List<Pending> batch)
     {
+        CommitBatchCore(batch);
+        NotifyCheckpoint();
+    }
+
+    // Runs the checkpoint callback once the checkpoint and the batch's records are durable and published, before the
+    // batch's callers are completed (so when AppendAsync or CheckpointAsync returns, the callback has run). Called
+    // again after every commit for the failure paths; a no-op when nothing is pending. Committing thread only.
+    private void NotifyCheckpoint()
+    {
+        if (_written is not { } cp) return;
+        _written = null;
+        try { _opt.CheckpointWritten?.Invoke(cp); }
+        catch (Exception) { /* documented: the checkpoint is durable, the callback's failure is its own */ }
+    }
+
+    private void CommitBatchCore(List<Pending> batch)
+    {
         try
         {
             if (batch[0].Entries.Count == 0)
             {
                 var dropped = WriteCheckpoint(batch[0].Bytes < 0 || _opt.ForceDropUnmirrored);
                 if (DropEvent(dropped) is { } record) WriteRecords([record]);
+                NotifyCheckpoint();
                 batch[0].Done.SetResult(0);
                 return;
             }
@@ -269,6 +288,7 @@ public sealed partial class MetaLog
             _region.AsSpan((int)start, (int)(pos - start)).Clear();
             throw;
         }
+        NotifyCheckpoint();
         var first = _firstSeq + (ulong)_count - (ulong)newOffsets.Length;
         foreach (var p in batch)
         {

@@ -56,6 +56,7 @@ public sealed partial class MetaLog
             _firstSeq = header.FirstSequence;
             _writePos = AlignUp(pos);
         }
+        _written = header;
         return keepFrom > firstUnmirrored
             ? new DropReport(header.DroppedFrom, header.DroppedTo, header.DroppedHash.ToArray(), header.FirstSequence + (ulong)(view.Count - keepFrom))
             : null;

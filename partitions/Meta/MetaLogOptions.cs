@@ -40,6 +40,16 @@ public sealed class MetaLogOptions
     /// </summary>
     public Func<DropReport, LogEntry>? DropEventFactory { get; init; }
 
+    /// <summary>
+    /// Called once per checkpoint after it is durable (region and both superblocks flushed) and after the batch that
+    /// caused it (and any RecordsDropped event) is durable, but before that batch's callers are completed: when
+    /// <see cref="MetaLog.AppendAsync"/> or <see cref="MetaLog.CheckpointAsync"/> returns, the callback has run. It runs on
+    /// the committing thread, so it must be short and must not append to this log (that would wait for itself).
+    /// The node signs the checkpoint's head here (issue #10).
+    /// Exceptions it throws are swallowed: the checkpoint is already durable and nobody is left to report them to.
+    /// </summary>
+    public Action<CheckpointHeader>? CheckpointWritten { get; init; }
+
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> for a value outside its documented range.</summary>
     public void Validate()
     {

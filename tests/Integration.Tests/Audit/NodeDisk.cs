@@ -39,7 +39,10 @@ internal sealed class NodeDisk : IDisposable
 
     public static NodeDisk OnFile(string path, Guid? nodeId = null) => new(FileBlockDevice.Create(path, 64L << 20), nodeId ?? DefaultNodeId, 1);
 
-    public MetaLog Log => _log ??= MetaLog.Open(TalosLayout.OpenPartition(Disk, "META"), new MetaLogOptions { NodeId = NodeId }, _time);
+    /// <summary>Options for the next <see cref="Log"/> open (default: node id only, no checkpoints).</summary>
+    public MetaLogOptions? LogOptions { get; set; }
+
+    public MetaLog Log => _log ??= MetaLog.Open(TalosLayout.OpenPartition(Disk, "META"), LogOptions ?? new MetaLogOptions { NodeId = NodeId }, _time);
 
     public string WriteSlot(BootSlot slot, string version, int seed)
     {
