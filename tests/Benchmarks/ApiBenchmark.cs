@@ -174,36 +174,7 @@ public sealed class ApiBenchmark : IBenchmark
     private static byte[] Config(string image, CertificateAuthority ca)
     {
         static string B64(string s) => Convert.ToBase64String(Encoding.UTF8.GetBytes(s));
-        return Encoding.UTF8.GetBytes($"""
-            version: v1alpha1
-            debug: false
-            persist: true
-            machine:
-              type: controlplane
-              token: abcdef.0123456789abcdef
-              ca:
-                crt: {B64(ca.CertificatePem)}
-                key: {B64(ca.KeyPem)}
-              install:
-                disk: /dev/sda
-                image: {image}
-                wipe: false
-              network:
-                hostname: bench
-            cluster:
-              id: aWQ=
-              secret: c2VjcmV0
-              clusterName: bench
-              controlPlane:
-                endpoint: https://127.0.6.1:6443
-              token: abcdef.0123456789abcdef
-              ca:
-                crt: Y3J0
-                key: a2V5
-              etcd:
-                ca:
-                  crt: Y3J0
-                  key: a2V5
-            """);
+        return Encoding.UTF8.GetBytes(Talos.Tests.Shared.TestMachineConfig.Yaml(image, hostname: "bench", tries: null,
+            caCrt: B64(ca.CertificatePem), caKey: B64(ca.KeyPem), endpoint: "https://127.0.6.1:6443", clusterName: "bench"));
     }
 }

@@ -62,38 +62,6 @@ public sealed class SimImages
     }
 
     /// <summary>A machine config; <paramref name="hostname"/> makes variants with different digests.</summary>
-    public static byte[] Config(string hostname = "node1", string image = Healthy1, int tries = 3) => Encoding.UTF8.GetBytes($"""
-        version: v1alpha1
-        debug: false
-        persist: true
-        machine:
-          type: controlplane
-          token: abcdef.0123456789abcdef
-          ca:
-            crt: Y3J0
-            key: a2V5
-          install:
-            disk: /dev/sda
-            image: {image}
-            wipe: false
-          upgrade:
-            tries: {tries}
-            healthDeadline: 30s
-          network:
-            hostname: {hostname}
-        cluster:
-          id: aWQ=
-          secret: c2VjcmV0
-          clusterName: demo
-          controlPlane:
-            endpoint: https://127.0.0.10:6443
-          token: abcdef.0123456789abcdef
-          ca:
-            crt: Y3J0
-            key: a2V5
-          etcd:
-            ca:
-              crt: Y3J0
-              key: a2V5
-        """);
+    public static byte[] Config(string hostname = "node1", string image = Healthy1, int tries = 3) =>
+        Encoding.UTF8.GetBytes(Talos.Tests.Shared.TestMachineConfig.Yaml(image, hostname: hostname, tries: tries));
 }

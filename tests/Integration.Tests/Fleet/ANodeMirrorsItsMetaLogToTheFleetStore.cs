@@ -66,38 +66,6 @@ public sealed class ANodeMirrorsItsMetaLogToTheFleetStore : IAsyncLifetime
         Assert.True(done(), "timed out: " + what);
     }
 
-    internal static string Config(string cs, string schema) => $"""
-        version: v1alpha1
-        debug: false
-        persist: true
-        machine:
-          type: controlplane
-          token: abcdef.0123456789abcdef
-          ca:
-            crt: Y3J0
-            key: a2V5
-          install:
-            disk: /dev/sda
-            image: ghcr.io/siderolabs/installer:v1.9.0
-            wipe: false
-          network:
-            hostname: node1
-        cluster:
-          id: aWQ=
-          secret: c2VjcmV0
-          clusterName: demo
-          controlPlane:
-            endpoint: https://127.0.0.10:6443
-          token: abcdef.0123456789abcdef
-          ca:
-            crt: Y3J0
-            key: a2V5
-          etcd:
-            ca:
-              crt: Y3J0
-              key: a2V5
-        audit:
-          connectionString: "{cs}"
-          schema: {schema}
-        """;
+    internal static string Config(string cs, string schema) => Talos.Tests.Shared.TestMachineConfig.Yaml(
+        "ghcr.io/siderolabs/installer:v1.9.0", tries: null, trailer: $"\naudit:\n  connectionString: \"{cs}\"\n  schema: {schema}");
 }

@@ -63,40 +63,8 @@ public sealed class RuntimeFixture : IAsyncDisposable
         Log = l => { lock (Log) Log.Add(l); },
     });
 
-    public static byte[] Config(string image = Healthy1, string type = "controlplane", int tries = 3) => Encoding.UTF8.GetBytes($"""
-        version: v1alpha1
-        debug: false
-        persist: true
-        machine:
-          type: {type}
-          token: abcdef.0123456789abcdef
-          ca:
-            crt: Y3J0
-            key: a2V5
-          install:
-            disk: /dev/sda
-            image: {image}
-            wipe: false
-          upgrade:
-            tries: {tries}
-            healthDeadline: 30s
-          network:
-            hostname: node1
-        cluster:
-          id: aWQ=
-          secret: c2VjcmV0
-          clusterName: demo
-          controlPlane:
-            endpoint: https://127.0.0.10:6443
-          token: abcdef.0123456789abcdef
-          ca:
-            crt: Y3J0
-            key: a2V5
-          etcd:
-            ca:
-              crt: Y3J0
-              key: a2V5
-        """);
+    public static byte[] Config(string image = Healthy1, string type = "controlplane", int tries = 3) =>
+        Encoding.UTF8.GetBytes(Talos.Tests.Shared.TestMachineConfig.Yaml(image, type, tries: tries));
 
     public async ValueTask DisposeAsync()
     {
