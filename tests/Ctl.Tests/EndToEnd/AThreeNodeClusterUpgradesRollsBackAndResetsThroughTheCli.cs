@@ -96,6 +96,8 @@ public sealed class AThreeNodeClusterUpgradesRollsBackAndResetsThroughTheCli(ITe
         var booted = new System.Text.RegularExpressions.Regex($@"{W1.Replace(".", @"\.")}\s+runtime\s+BootSlot\s+B\s+\d+\s+{Next.Replace(".", @"\.")}\s+true\s+true");
         var slots = await _cli.Poll(r => r.Rc == 0 && booted.IsMatch(r.Out), TimeSpan.FromSeconds(60), "-n", W1, "get", "bootslots");
         Assert.Matches($@"BootSlot\s+A\s+\d+\s+{Next.Replace(".", @"\.")}\s+false\s+false", slots.Out);
+        // The slot table shows B as soon as the boot is recorded; the node takes requests once it runs again.
+        await _cli.Poll(r => r.Rc == 0 && r.Out.Contains($"{W1}: boot confirmed: OK (slot B, {Next})"), TimeSpan.FromSeconds(60), "-n", W1, "health");
     }
 
     private async Task RollbackIsRefusedToAFailedSlotAndAcceptedToAConfirmedOne()
