@@ -55,10 +55,7 @@ public sealed partial record NodeState
         NodeEvent.PayloadOneofCase.BootConfirmed => OnBootConfirmed(e),
         NodeEvent.PayloadOneofCase.RolledBack => OnRolledBack(e),
         NodeEvent.PayloadOneofCase.ForensicDigestMismatch => OnForensicMismatch(e.ForensicDigestMismatch),
-        NodeEvent.PayloadOneofCase.MaintenanceEntered => this with
-        {
-            InMaintenance = true, BootedSlot = Slot.Unspecified, BootedVersion = "", BootedDigest = "",
-        },
+        NodeEvent.PayloadOneofCase.MaintenanceEntered => OnMaintenanceEntered(e),
         NodeEvent.PayloadOneofCase.ConfigApplied => OnConfigApplied(e.ConfigApplied),
         NodeEvent.PayloadOneofCase.ConfigStaged => this with { StagedConfigDigest = e.ConfigStaged.Digest },
         NodeEvent.PayloadOneofCase.ConfigTryReverted => OnConfigTryReverted(e),

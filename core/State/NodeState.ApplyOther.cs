@@ -8,9 +8,24 @@ public sealed partial record NodeState
     /// <summary>Upstream META keys are u8 in practice; larger keys are anomalies.</summary>
     internal const uint MaxMetaKey = 0xFF;
 
+    /// <summary>
+    /// Maintenance from the boot loader (nothing booted) clears the booted slot; maintenance of a booted slot whose
+    /// STATE holds no config keeps it (the slot's system runs and waits for apply-config).
+    /// </summary>
+    private NodeState OnMaintenanceEntered(NodeEvent e)
+    {
+        var m = e.MaintenanceEntered;
+        if (m.Slot == Slot.Unspecified)
+            return this with { InMaintenance = true, BootedSlot = Slot.Unspecified, BootedVersion = "", BootedDigest = "" };
+        var s = this with { InMaintenance = true };
+        return m.Slot == BootedSlot ? s : s.WithAnomaly(e.Sequence, $"maintenance mode on slot {m.Slot} but the node booted {BootedSlot}");
+    }
+
     private NodeState OnConfigApplied(ConfigApplied c)
     {
         var s = this with { Counters = Counters with { ConfigApplies = Counters.ConfigApplies + 1 } };
+        // A booted system waiting in maintenance mode takes the config and starts (no install, no reboot).
+        if (s.InMaintenance && s.BootedSlot != Slot.Unspecified && c.Mode != ApplyMode.Staged) s = s with { InMaintenance = false };
         return c.Mode switch
         {
             ApplyMode.Staged => s with { StagedConfigDigest = c.Digest },

@@ -147,6 +147,7 @@ public sealed partial class NodeRuntime
         if (!await LoadStoredConfigAsync(ct))
         {
             Kernel.Talos("no machine config on STATE: entering maintenance mode, waiting for apply-config");
+            await Journal.AppendAsync("", "", e => e.MaintenanceEntered = new MaintenanceEntered { Reason = "no machine config on STATE", Slot = choice.Slot }, ct);
             SetStage(NodeStage.Maintenance);
             return BootResult.Settled;
         }

@@ -22,6 +22,16 @@ public sealed class RecordsDroppedIsPinned
     }
 
     [Fact]
+    public void Golden_bytes_of_maintenance_on_a_booted_slot()
+    {
+        var e = new Ev { SequenceId = "" }.Make(x => x.MaintenanceEntered = new MaintenanceEntered { Reason = "r", Slot = Slot.B });
+        // … | c2 02 (field 40, LEN) 05 | reason "r" | 10 02 slot B
+        Assert.Equal("080112060881f2d6ca061a076163746f722d31" + "c20205" + "0a0172" + "1002",
+            Convert.ToHexStringLower(EventCodec.Encode(e)));
+        Assert.Equal(40, EventCodec.TypeCode(e));
+    }
+
+    [Fact]
     public void Rollback_force_is_field_100_and_absent_by_default()
     {
         Assert.Equal("a00601", Convert.ToHexStringLower(Google.Protobuf.MessageExtensions.ToByteArray(new Talos.Api.Machine.RollbackRequest { Force = true })));

@@ -41,6 +41,26 @@ public sealed class NodeStateApplyTests
     }
 
     [Fact]
+    public void Maintenance_of_a_booted_slot_keeps_it_and_the_next_config_leaves_maintenance()
+    {
+        var ev = new Ev();
+        var booted = NodeState.Replay([ev.Written(Slot.A, 'a'), ev.Trial(Slot.A, 3), ev.Attempt(Slot.A, true, 2), ev.Booted(Slot.A, 'a'), ev.Confirmed(Slot.A)]);
+        var waiting = NodeState.Apply(booted, ev.Make(x => x.MaintenanceEntered = new MaintenanceEntered { Reason = "no machine config on STATE", Slot = Slot.A }));
+        Assert.True(waiting.InMaintenance);
+        Assert.Equal((Slot.A, "v"), (waiting.BootedSlot, waiting.BootedVersion));
+        Assert.Empty(waiting.Anomalies);
+        var staged = NodeState.Apply(waiting, ev.Make(x => x.ConfigApplied = new ConfigApplied { Mode = ApplyMode.Staged, Digest = "d1" }));
+        Assert.True(staged.InMaintenance);   // a staged config waits for a reboot
+        var running = NodeState.Apply(waiting, ev.Make(x => x.ConfigApplied = new ConfigApplied { Mode = ApplyMode.NoReboot, Digest = "d1" }));
+        Assert.False(running.InMaintenance);
+        // From the boot loader (no slot): nothing booted. A slot other than the booted one is an anomaly.
+        var loader = NodeState.Apply(booted, ev.Make(x => x.MaintenanceEntered = new MaintenanceEntered { Reason = "no bootable slot" }));
+        Assert.Equal((true, Slot.Unspecified), (loader.InMaintenance, loader.BootedSlot));
+        var wrong = NodeState.Apply(booted, ev.Make(x => x.MaintenanceEntered = new MaintenanceEntered { Reason = "r", Slot = Slot.B }));
+        Assert.Contains(wrong.Anomalies, a => a.Message.Contains("maintenance mode on slot B but the node booted A"));
+    }
+
+    [Fact]
     public void Misfits_become_anomalies_and_never_throw()
     {
         var ev = new Ev();

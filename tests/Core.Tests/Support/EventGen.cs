@@ -46,7 +46,7 @@ internal static class EventGen
         Z3(Slots, Slots, Gen.Elements(RollbackReason.TriesExhausted, RollbackReason.Manual, RollbackReason.HealthCheckFailed))
             .Select(t => New(e => e.RolledBack = new RolledBack { From = t.Item1, To = t.Item2, Reason = t.Item3 })),
         Slots.Select(s => New(e => e.ForensicDigestMismatch = new ForensicDigestMismatch { Area = "BOOT-" + s, Slot = s })),
-        Gen.Constant(0).Select(_ => New(e => e.MaintenanceEntered = new MaintenanceEntered { Reason = "none" })),
+        Slots.Select(s => New(e => e.MaintenanceEntered = new MaintenanceEntered { Reason = "none", Slot = s })),
         Gen.Elements(ApplyMode.Reboot, ApplyMode.Auto, ApplyMode.Staged, ApplyMode.Try).Zip(Digests)
             .Select(t => New(e => e.ConfigApplied = new ConfigApplied { Mode = t.Item1, Digest = t.Item2 })),
         Digests.Select(d => New(e => e.ConfigStaged = new ConfigStaged { Digest = d })),

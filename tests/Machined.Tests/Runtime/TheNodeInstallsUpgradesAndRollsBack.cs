@@ -168,6 +168,18 @@ public sealed class TheNodeInstallsUpgradesAndRollsBack
         Assert.Null(node.Config);
         Assert.True(node.State.SlotA.Successful);   // BOOT slots survive every reset
         Assert.Throws<InvalidResetRequestException>(() => node.Reset(true, true, ["META"], false));
+        // The log says so too: slot A's system waits in maintenance mode (booted, no config on STATE).
+        var entered = node.Journal.ReadAll().Last(e => e.PayloadCase == NodeEvent.PayloadOneofCase.MaintenanceEntered).MaintenanceEntered;
+        Assert.Equal((Slot.A, "no machine config on STATE"), (entered.Slot, entered.Reason));
+        Assert.True(node.State.InMaintenance);
+        Assert.Equal(Slot.A, node.State.BootedSlot);
+        AssertDiskFoldEqualsState(f, node);
+        // apply-config starts the installed system without a reinstall; the fold leaves maintenance with it.
+        var applied = await node.ApplyConfigurationAsync(RuntimeFixture.Config(), ApplyMode.Auto, dryRun: false, default);
+        Assert.DoesNotContain("install", applied.ModeDetails);
+        await WaitFor(node, n => n.Stage == NodeStage.Running, "configured again");
+        Assert.False(node.State.InMaintenance);
+        Assert.Equal(digest, node.State.ConfigDigest);
         AssertDiskFoldEqualsState(f, node);
         await node.DisposeAsync();
     }

@@ -66,10 +66,9 @@ public static class TortureChecks
         var s = audit.FinalState;
         if (s.Running is { } open)
             throw new TortureFailure($"the log leaves sequence {open.Name} of {open.ActorId} open on a settled node");
-        // A node whose log holds no config comes up in maintenance; one with a config and not in maintenance comes up Running.
-        // (A node that boots a slot and finds no config on STATE logs Booted but no MaintenanceEntered, so the fold's
-        // InMaintenance stays false there: the config digest is what tells.)
-        var maintenance = s.InMaintenance || s.ConfigDigest.Length == 0;
+        // The fold says whether the node waits in maintenance (nothing bootable, or a booted slot without a config on
+        // STATE: both log MaintenanceEntered); otherwise it comes up Running.
+        var maintenance = s.InMaintenance;
         var expected = maintenance ? MachineStage.Maintenance : MachineStage.Running;
         if (probe.Stage != expected)
             throw new TortureFailure($"the API says {probe.Stage} but the log's fold says {(maintenance ? "maintenance" : "configured")} (config {Short(s.ConfigDigest)}, in maintenance {s.InMaintenance})");
