@@ -11,8 +11,8 @@ namespace Talos.Machined.Mirror;
 /// from the expected version to the new one (or creates the stream when 0 was expected), which locks the stream row
 /// so a concurrent appender waits and then fails the same check; (2) the seq ids are drawn from Marten's event
 /// sequence; (3) the rows go into <c>mt_events</c> by COPY, shaped exactly as Marten writes them (type alias, .NET
-/// type, JSON by the store's serializer, headers); (4) the inline read models are folded over the batch in the same
-/// transaction. Exactly-once holds as with Marten's append: the version check refuses a gap or an overlap, and
+/// type, the event JSON with the property names of the store's serializer (<see cref="EventRowJson"/>), headers);
+/// (4) the inline read models, folded over the batch beside the COPY, are stored in the same transaction. Exactly-once holds as with Marten's append: the version check refuses a gap or an overlap, and
 /// the unique (stream, version) index refuses a duplicate whatever else writes the stream.
 /// </summary>
 internal sealed class CopyAppender
