@@ -11,8 +11,8 @@ namespace Talos.Machined.Mirror;
 /// from the expected version to the new one (or creates the stream when 0 was expected), which locks the stream row
 /// so a concurrent appender waits and then fails the same check; (2) the seq ids are drawn from Marten's event
 /// sequence; (3) the rows go into <c>mt_events</c> by COPY, shaped exactly as Marten writes them (type alias, .NET
-/// type, JSON by the store's serializer, headers); (4) the inline read models are folded over the batch in the same
-/// transaction. Exactly-once holds as with Marten's append: the version check refuses a gap or an overlap, and
+/// type, the event JSON with the property names of the store's serializer (<see cref="EventRowJson"/>), headers);
+/// (4) the inline read models, folded over the batch beside the COPY, are stored in the same transaction. Exactly-once holds as with Marten's append: the version check refuses a gap or an overlap, and
 /// the unique (stream, version) index refuses a duplicate whatever else writes the stream.
 /// </summary>
 internal sealed class CopyAppender
@@ -22,6 +22,10 @@ internal sealed class CopyAppender
     private readonly string _typeName;
     private readonly string _dotNetType;
     private readonly bool _readModels;
+    // The read models as this appender last committed them, per stream: valid while the stream is still at that
+    // version (the documents change only in the transaction that moves the stream), so the next batch need not load
+    // them. The fleet mirror appends one node's stream; the cache holds a few entries at most.
+    private readonly Dictionary<string, (long Version, NodeSummary Summary, UpgradeHistory History)> _models = [];
 
     public CopyAppender(IDocumentStore store)
     {
@@ -39,17 +43,58 @@ internal sealed class CopyAppender
     {
         // Marten creates its event tables lazily; this path writes SQL directly, so make sure they exist (a no-op once done).
         await _store.Storage.Database.EnsureStorageExistsAsync(typeof(IEvent), ct);
-        await using var conn = _store.Storage.Database.CreateConnection();
-        await conn.OpenAsync(ct);
-        await using var tx = await conn.BeginTransactionAsync(ct);
-        var final = expected + tail.Count;
-        var (moved, now, seqs) = await MoveVersionAsync(conn, tx, streamKey, expected, final, tail.Count, ct);
-        if (!moved) return false;   // disposing rolls back
-        await CopyEventsAsync(conn, streamKey, tail, seqs, now, ct);
-        if (_readModels) await FoldReadModelsAsync(tx, streamKey, tail, ct);
-        await tx.CommitAsync(ct);
-        return true;
+        // The read models are folded on the side while PostgreSQL works (version move, COPY): the fold is pure, and
+        // the documents it changes in place are kept only when the transaction commits.
+        var cached = _readModels && _models.Remove(streamKey, out var c) && c.Version == expected ? c : default;
+        Task<(NodeSummary, UpgradeHistory)>? folding = cached.Summary is { } cs && cached.History is { } ch ? FoldAsync(streamKey, tail, cs, ch) : null;
+        try
+        {
+            await using var conn = _store.Storage.Database.CreateConnection();
+            await conn.OpenAsync(ct);
+            await using var tx = await conn.BeginTransactionAsync(ct);
+            var final = expected + tail.Count;
+            var (moved, now, seqs) = await MoveVersionAsync(conn, tx, streamKey, expected, final, tail.Count, ct);
+            if (!moved) return false;   // disposing rolls back
+            if (!_readModels)
+            {
+                CopyEvents(conn, streamKey, tail, seqs, now);
+                await tx.CommitAsync(ct);
+                return true;
+            }
+            await using var session = _store.LightweightSession(Marten.Services.SessionOptions.ForTransaction(tx));
+            folding ??= await LoadAndFoldAsync(session, streamKey, tail, ct);
+            CopyEvents(conn, streamKey, tail, seqs, now);
+            var (summary, history) = await folding;
+            session.Store(summary);
+            session.Store(history);
+            await session.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+            _models[streamKey] = (final, summary, history);
+            return true;
+        }
+        finally
+        {
+            if (folding is not null) await folding.ContinueWith(static _ => { }, TaskScheduler.Default);   // never leave it running
+        }
     }
+
+    // The read models the store keeps inline, as loaded in the append's transaction (one round trip for both).
+    private async Task<Task<(NodeSummary, UpgradeHistory)>> LoadAndFoldAsync(IDocumentSession s, string key, IReadOnlyList<MirroredEvent> tail, CancellationToken ct)
+    {
+        var batch = s.CreateBatchQuery();
+        var a = batch.Load<NodeSummary>(key);
+        var b = batch.Load<UpgradeHistory>(key);
+        await batch.Execute(ct);
+        return FoldAsync(key, tail, await a, await b);
+    }
+
+    // The batch is checked, decoded and folded once for both read models (BatchFold); each is encoded once, when stored.
+    private static Task<(NodeSummary, UpgradeHistory)> FoldAsync(string key, IReadOnlyList<MirroredEvent> tail, NodeSummary? summary, UpgradeHistory? history) =>
+        Task.Run(() =>
+        {
+            var fold = new BatchFold(tail);
+            return (new NodeSummaryProjection().FoldBatch(summary, key, fold), new UpgradeHistoryProjection().FoldBatch(history, key, fold));
+        });
 
     // One round trip: the version move (or stream creation), the transaction's timestamp and the seq ids.
     private async Task<(bool Moved, DateTime Now, long[] Seqs)> MoveVersionAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string key, long expected, long final, int count, CancellationToken ct)
@@ -80,44 +125,30 @@ internal sealed class CopyAppender
         return (moved, now, seqs);
     }
 
-    private async Task CopyEventsAsync(NpgsqlConnection conn, string key, IReadOnlyList<MirroredEvent> tail, long[] seqs, DateTime now, CancellationToken ct)
+    // Synchronous writes: Npgsql buffers the rows and only blocks to send a full buffer; per-value awaits cost more
+    // than they save here. The JSON is written straight to UTF-8 (EventRowJson).
+    private void CopyEvents(NpgsqlConnection conn, string key, IReadOnlyList<MirroredEvent> tail, long[] seqs, DateTime now)
     {
-        var serializer = _store.Options.Serializer();
-        await using var w = await conn.BeginBinaryImportAsync(
-            $"copy {_schema}.mt_events (seq_id, id, stream_id, version, data, type, tenant_id, timestamp, mt_dotnet_type, is_archived, headers) from stdin (format binary)", ct);
+        var json = new EventRowJson();
+        using var w = conn.BeginBinaryImport(
+            $"copy {_schema}.mt_events (seq_id, id, stream_id, version, data, type, tenant_id, timestamp, mt_dotnet_type, is_archived, headers) from stdin (format binary)");
         for (var i = 0; i < tail.Count; i++)
         {
             var m = tail[i];
-            await w.StartRowAsync(ct);
-            await w.WriteAsync(seqs[i], NpgsqlDbType.Bigint, ct);
-            await w.WriteAsync(EventId(key, m), NpgsqlDbType.Uuid, ct);
-            await w.WriteAsync(key, NpgsqlDbType.Varchar, ct);
-            await w.WriteAsync(m.Sequence, NpgsqlDbType.Bigint, ct);
-            await w.WriteAsync(serializer.ToJson(m), NpgsqlDbType.Jsonb, ct);
-            await w.WriteAsync(_typeName, NpgsqlDbType.Varchar, ct);
-            await w.WriteAsync("*DEFAULT*", NpgsqlDbType.Varchar, ct);
-            await w.WriteAsync(now, NpgsqlDbType.TimestampTz, ct);
-            await w.WriteAsync(_dotNetType, NpgsqlDbType.Varchar, ct);
-            await w.WriteAsync(false, NpgsqlDbType.Boolean, ct);
-            await w.WriteAsync(serializer.ToJson(new Dictionary<string, object> { ["hash"] = m.Hash }), NpgsqlDbType.Jsonb, ct);
+            w.StartRow();
+            w.Write(seqs[i], NpgsqlDbType.Bigint);
+            w.Write(EventId(key, m), NpgsqlDbType.Uuid);
+            w.Write(key, NpgsqlDbType.Varchar);
+            w.Write(m.Sequence, NpgsqlDbType.Bigint);
+            w.Write(json.Data(m), NpgsqlDbType.Jsonb);
+            w.Write(_typeName, NpgsqlDbType.Varchar);
+            w.Write("*DEFAULT*", NpgsqlDbType.Varchar);
+            w.Write(now, NpgsqlDbType.TimestampTz);
+            w.Write(_dotNetType, NpgsqlDbType.Varchar);
+            w.Write(false, NpgsqlDbType.Boolean);
+            w.Write(json.Headers(m), NpgsqlDbType.Jsonb);
         }
-        await w.CompleteAsync(ct);
-    }
-
-    // The read models the store keeps inline, folded over the batch inside the same transaction.
-    private async Task FoldReadModelsAsync(NpgsqlTransaction tx, string key, IReadOnlyList<MirroredEvent> tail, CancellationToken ct)
-    {
-        await using var s = _store.LightweightSession(Marten.Services.SessionOptions.ForTransaction(tx));
-        var events = tail.Select(m => (IEvent)new Event<MirroredEvent>(m) { StreamKey = key, Version = m.Sequence }).ToList();
-        s.Store(Fold(new NodeSummaryProjection(), await s.LoadAsync<NodeSummary>(key, ct), key, events)!);
-        s.Store(Fold(new UpgradeHistoryProjection(), await s.LoadAsync<UpgradeHistory>(key, ct), key, events)!);
-        await s.SaveChangesAsync(ct);
-    }
-
-    private static TDoc? Fold<TDoc>(FoldingProjection<TDoc> p, TDoc? doc, string key, List<IEvent> events) where TDoc : class, IFoldedDocument, new()
-    {
-        foreach (var e in events) doc = p.Evolve(doc, key, e);
-        return doc;
+        w.Complete();
     }
 
     // Deterministic event id (no randomness in the mirror): a hash of the stream key, the version and the chain hash.

@@ -27,7 +27,7 @@ public sealed class FleetMirror
     private readonly CopyAppender? _copy;
 
     /// <summary>Events per append unless told otherwise.</summary>
-    public const int DefaultBatch = 500;
+    public const int DefaultBatch = 2000;
 
     /// <summary>Creates a mirror of <paramref name="source"/> into <paramref name="store"/>.</summary>
     /// <param name="store">A store built with <see cref="CreateStore"/> (string stream identity).</param>
@@ -60,15 +60,19 @@ public sealed class FleetMirror
     {
         int appended = 0, conflicts = 0, stuck = 0;
         long version = 0;
+        Task<IReadOnlyList<MirroredEvent>>? next = null;   // the batch after the one being appended, read meanwhile
         try
         {
             version = await StoreVersionAsync(ct);
             while ((ulong)version < _source.LastSequence)
             {
                 ct.ThrowIfCancellationRequested();
-                var tail = _source.Read((ulong)version + 1, _batch);
+                var tail = next is not null ? await next : _source.Read((ulong)version + 1, _batch);
+                next = null;
                 if (tail.Count == 0) break;
                 CheckContiguous(tail, version);
+                var end = (ulong)tail[^1].Sequence;
+                if (end < _source.LastSequence) next = Task.Run(() => _source.Read(end + 1, _batch), ct);
                 if (await TryAppendAsync(tail, ct))
                 {
                     appended += tail.Count;
@@ -77,6 +81,7 @@ public sealed class FleetMirror
                 }
                 else
                 {
+                    next = Discard(next);
                     conflicts++;
                     var before = version;
                     version = await StoreVersionAsync(ct);   // another shipper got there first: resume from its version
@@ -93,6 +98,17 @@ public sealed class FleetMirror
         {
             return new MirrorResult(appended, version, (long)_source.LastSequence - version, conflicts, e.GetBaseException().Message);
         }
+        finally
+        {
+            _ = Discard(next);
+        }
+    }
+
+    // A read-ahead no longer wanted: observe its outcome (so a failed read is not an unobserved exception) and drop it.
+    private static Task<IReadOnlyList<MirroredEvent>>? Discard(Task<IReadOnlyList<MirroredEvent>>? read)
+    {
+        _ = read?.ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
+        return null;
     }
 
     /// <summary>

@@ -16,7 +16,10 @@ namespace Talos.Machined.Mirror;
 public sealed record MirroredEvent(
     long Sequence, int Type, string TypeName, string Json, string Payload, string Hash, string PreviousHash, DateTimeOffset Time);
 
-/// <summary>What the mirror reads: the node's META log (or a captured copy of it).</summary>
+/// <summary>
+/// What the mirror reads: the node's META log (or a captured copy of it). The mirror reads the next batch while it
+/// appends the current one, so <see cref="Read"/> may run on another thread than <see cref="AcknowledgeMirrored"/>.
+/// </summary>
 public interface IMirrorSource
 {
     /// <summary>The node id (the Marten stream key).</summary>

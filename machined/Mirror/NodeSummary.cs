@@ -8,10 +8,10 @@ namespace Talos.Machined.Mirror;
 /// It carries the folded <see cref="NodeState"/> snapshot, so every field is exactly what the node's own fold says
 /// and <see cref="StateHash"/> equals the hash of a replay from META.
 /// </summary>
-public sealed class NodeSummary : IFoldedDocument
+public sealed class NodeSummary : FoldedDocument
 {
-    /// <summary>Node id (stream key).</summary>
-    public string Id { get; set; } = "";
+    private string? _stateHash = "";
+
     /// <summary>Role (machine.type) from the latest active ConfigApplied event ("" until one names it).</summary>
     public string Role { get; set; } = "";
     /// <summary>Hostname from the latest active ConfigApplied event ("" until one names it).</summary>
@@ -32,10 +32,6 @@ public sealed class NodeSummary : IFoldedDocument
     public string TrialSlot { get; set; } = "";
     /// <summary>Tries left of the trial slot.</summary>
     public uint TrialTriesLeft { get; set; }
-    /// <summary>Last META sequence mirrored (= stream version).</summary>
-    public long LastSequence { get; set; }
-    /// <summary>Hex chain hash of the last mirrored record.</summary>
-    public string LastHash { get; set; } = "";
     /// <summary>Name of the last sequence that ended.</summary>
     public string LastOperation { get; set; } = "";
     /// <summary>How it ended: completed, failed, abandoned, locked ("" before any).</summary>
@@ -46,13 +42,16 @@ public sealed class NodeSummary : IFoldedDocument
     public DateTimeOffset? LastRollbackAt { get; set; }
     /// <summary>Time of the last mirrored event.</summary>
     public DateTimeOffset LastSeen { get; set; }
-    /// <summary>Events whose sequence did not follow the previous one, or whose chain link or payload was wrong.</summary>
-    public long ChainBreaks { get; set; }
-    /// <summary>Hash of the folded node state (equals a replay from META).</summary>
-    public string StateHash { get; set; } = "";
-    /// <summary>Base64 of the folded state's canonical snapshot.</summary>
-    public string State { get; set; } = "";
+    /// <summary>Hash of the folded node state (equals a replay from META); computed when read after a fold.</summary>
+    public string StateHash
+    {
+        get => _stateHash ??= TryGetFolded(out var s) ? s.Hash : "";
+        set => _stateHash = value;
+    }
 
+    private protected override void OnFolded() => _stateHash = null;
+
+    // The fields derived from the folded state (State and StateHash follow it lazily, see FoldedDocument).
     internal void Refresh(NodeState s)
     {
         BootedSlot = SlotName(s.BootedSlot);
@@ -65,8 +64,6 @@ public sealed class NodeSummary : IFoldedDocument
         TrialSlot = SlotName(trial);
         TrialTriesLeft = s.SlotOf(trial).TriesLeft;
         Rollbacks = (long)s.Counters.Rollbacks;
-        StateHash = s.Hash;
-        State = Convert.ToBase64String(s.ToSnapshot());
     }
 
     private static string Confirmed(NodeState s)

@@ -9,58 +9,50 @@ namespace Talos.Machined.Mirror;
 /// Base of the per-node inline projections: checks that each event links to the previous one (sequence, chain
 /// hash, recomputed frame hash), folds the node state exactly as the node does, then lets the subclass update its
 /// document from the state before and after the event. An event that does not link is counted and not folded.
+/// The fold of a batch (<see cref="BatchFold"/>) is computed once and shared by every read model that starts where
+/// it starts; the folded state is encoded once per batch, when the document is stored (<see cref="FoldedDocument"/>).
 /// </summary>
-public abstract class FoldingProjection<TDoc> : SingleStreamProjection<TDoc, string> where TDoc : class, IFoldedDocument, new()
+public abstract class FoldingProjection<TDoc> : SingleStreamProjection<TDoc, string> where TDoc : FoldedDocument, new()
 {
-    // Within one append batch Marten passes the same document instance through Evolve for every event: keep its
-    // folded state beside it so the snapshot is decoded once per batch, not once per event.
-    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<TDoc, NodeState> _folded = new();
-
     /// <inheritdoc />
     public override TDoc? Evolve(TDoc? snapshot, string id, IEvent e)
     {
         ArgumentNullException.ThrowIfNull(e);
         if (e.Data is not MirroredEvent m) return snapshot;
-        var doc = snapshot ?? new TDoc { Id = id, LastHash = StoreEvents.ZeroHash };
-        var ev = StoreEvents.Link(doc.LastSequence, doc.LastHash, m) is null ? StoreEvents.TryDecode(m, out _) : null;
-        if (ev is null)
-        {
-            doc.ChainBreaks++;
-            return doc;
-        }
-        if (!_folded.TryGetValue(doc, out var before) && !TryRestore(doc, out before))
-        {
-            // A damaged stored fold must not throw: the projection runs inside the mirror's append transaction,
-            // and an exception there would stall the mirror for good. Count it and leave the document alone.
-            doc.ChainBreaks++;
-            return doc;
-        }
-        var after = NodeState.Apply(before, ev);
-        doc.LastSequence = m.Sequence;
-        doc.LastHash = m.Hash;
-        doc.State = Convert.ToBase64String(after.ToSnapshot());
-        _folded.AddOrUpdate(doc, after);
-        Update(doc, before, after, ev, m);
-        return doc;
+        return FoldBatch(snapshot, id, new BatchFold([m]));
     }
 
-    private static bool TryRestore(TDoc doc, out NodeState state)
+    /// <summary>Applies <paramref name="fold"/> (the batch after <paramref name="doc"/>) and returns the document.</summary>
+    internal TDoc FoldBatch(TDoc? doc, string id, BatchFold fold)
     {
-        state = NodeState.Initial;
-        if (doc.State.Length == 0) return true;
-        try
+        doc ??= new TDoc { Id = id, LastHash = StoreEvents.ZeroHash };
+        var steps = fold.For(doc);
+        NodeState? last = null;
+        foreach (var step in steps.Steps)
         {
-            state = NodeState.FromSnapshot(Convert.FromBase64String(doc.State));
-            return true;
+            if (step.Event is null)
+            {
+                doc.ChainBreaks++;
+                continue;
+            }
+            doc.LastSequence = step.Record.Sequence;
+            doc.LastHash = step.Record.Hash;
+            Update(doc, step.Before!, step.After!, step.Event, step.Record);
+            last = step.After;
         }
-        catch (Exception e) when (e is Core.Errors.SnapshotDecodeException or FormatException)
+        if (last is not null)
         {
-            return false;
+            doc.SetFolded(last);
+            Folded(doc, last);
         }
+        return doc;
     }
 
     /// <summary>Updates <paramref name="doc"/> for one folded event.</summary>
     protected abstract void Update(TDoc doc, NodeState before, NodeState after, NodeEvent e, MirroredEvent m);
+
+    /// <summary>Called once per batch with the state after its last folded event.</summary>
+    protected virtual void Folded(TDoc doc, NodeState state) { }
 }
 
 /// <summary>Maintains <see cref="NodeSummary"/> inline.</summary>
@@ -70,10 +62,8 @@ public sealed class NodeSummaryProjection : FoldingProjection<NodeSummary>
     protected override void Update(NodeSummary doc, NodeState before, NodeState after, NodeEvent e, MirroredEvent m)
     {
         ArgumentNullException.ThrowIfNull(doc);
-        ArgumentNullException.ThrowIfNull(after);
         ArgumentNullException.ThrowIfNull(e);
         ArgumentNullException.ThrowIfNull(m);
-        doc.Refresh(after);
         doc.LastSeen = m.Time;
         switch (e.PayloadCase)
         {
@@ -89,6 +79,13 @@ public sealed class NodeSummaryProjection : FoldingProjection<NodeSummary>
                 break;
         }
     }
+
+    /// <inheritdoc />
+    protected override void Folded(NodeSummary doc, NodeState state)
+    {
+        ArgumentNullException.ThrowIfNull(doc);
+        doc.Refresh(state);
+    }
 }
 
 /// <summary>Maintains <see cref="UpgradeHistory"/> inline: one attempt per image written next to a confirmed slot.</summary>
@@ -101,7 +98,8 @@ public sealed class UpgradeHistoryProjection : FoldingProjection<UpgradeHistory>
         ArgumentNullException.ThrowIfNull(before);
         ArgumentNullException.ThrowIfNull(e);
         ArgumentNullException.ThrowIfNull(m);
-        var pending = doc.Attempts.LastOrDefault(a => a.Outcome == "pending");
+        // At most one attempt is pending and it is the last: a new attempt ends the pending one first.
+        var pending = doc.Attempts is [.., { Outcome: "pending" } p] ? p : null;
         switch (e.PayloadCase)
         {
             case NodeEvent.PayloadOneofCase.ImageWrittenToSlot:

@@ -28,33 +28,8 @@ public sealed class UpgradeAttempt
 }
 
 /// <summary>Per-node list of upgrade attempts, maintained inline by <see cref="UpgradeHistoryProjection"/>.</summary>
-public sealed class UpgradeHistory : IFoldedDocument
+public sealed class UpgradeHistory : FoldedDocument
 {
-    /// <summary>Node id.</summary>
-    public string Id { get; set; } = "";
     /// <summary>Attempts, oldest first.</summary>
     public List<UpgradeAttempt> Attempts { get; set; } = [];
-    /// <inheritdoc />
-    public long LastSequence { get; set; }
-    /// <inheritdoc />
-    public string LastHash { get; set; } = "";
-    /// <inheritdoc />
-    public string State { get; set; } = "";
-    /// <inheritdoc />
-    public long ChainBreaks { get; set; }
-}
-
-/// <summary>A read model that folds the node state along the stream.</summary>
-public interface IFoldedDocument
-{
-    /// <summary>Node id.</summary>
-    string Id { get; set; }
-    /// <summary>Last applied sequence.</summary>
-    long LastSequence { get; set; }
-    /// <summary>Chain hash of the last applied record.</summary>
-    string LastHash { get; set; }
-    /// <summary>Base64 canonical snapshot of the folded state ("" = initial).</summary>
-    string State { get; set; }
-    /// <summary>Records that did not link (gap, broken link, altered, undecodable).</summary>
-    long ChainBreaks { get; set; }
 }

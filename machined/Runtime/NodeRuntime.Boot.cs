@@ -77,6 +77,7 @@ public sealed partial class NodeRuntime
     private async Task AttachMetaAsync(CancellationToken ct)
     {
         _meta = Disk.OpenMeta(_o.Guids.Next(), _o.Time, RepairEvent, DropEvent, SignCheckpoint);
+        ApplyMirrorGuard();
         if (_meta.Recovery.BytesDiscarded > 0)
             Kernel.Kern("warning", $"[talos] META: {_meta.Recovery.Detail} ({_meta.Recovery.BytesDiscarded} bytes discarded)");
         await Journal.AttachAsync(_meta, ct);

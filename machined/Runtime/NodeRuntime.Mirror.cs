@@ -64,6 +64,16 @@ public sealed partial class NodeRuntime
         });
     }
 
+    /// <summary>
+    /// META keeps unacknowledged records through compaction only while the active config names a fleet store: with
+    /// none, nothing will ever acknowledge them and the log would fill up (issue #10). Until a config is active the
+    /// guard stays on (the config read at boot may name a store).
+    /// </summary>
+    private void ApplyMirrorGuard()
+    {
+        if (_meta is { } meta && Config is { } config) meta.AwaitsMirror = config.Audit is { ConnectionString.Length: > 0 };
+    }
+
     /// <summary>Loads the node key from STATE, generating it on the first boot (issue #10).</summary>
     private void EnsureNodeKey()
     {

@@ -36,6 +36,7 @@ public sealed partial class NodeRuntime
     internal async Task AttachNewMetaAsync(CancellationToken ct)
     {
         _meta = Disk.OpenMeta(_o.Guids.Next(), _o.Time, RepairEvent, DropEvent, SignCheckpoint);
+        ApplyMirrorGuard();
         await Journal.AttachAsync(_meta, ct);
     }
 

@@ -134,6 +134,7 @@ public sealed partial class NodeRuntime : IAsyncDisposable
     {
         Config = config;
         ConfigBytes = bytes;
+        ApplyMirrorGuard();
         ConfigActivated?.Invoke(config);
     }
 

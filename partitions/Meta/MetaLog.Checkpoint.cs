@@ -17,7 +17,9 @@ public sealed partial class MetaLog
         var snapshot = folder(previous.Snapshot, Enumerate(view, after).Where(r => r.Sequence >= after));
 
         // Carry every record not yet mirrored; with forceDrop, drop the oldest until the rest fits in half a region.
-        var keepFrom = _mirrored + 1 < view.FirstSeq ? 0 : (int)Math.Min((ulong)view.Count, _mirrored + 1 - view.FirstSeq);
+        // With no fleet store awaiting the records (AwaitsMirror false), nothing needs carrying.
+        var mirrored = AwaitsMirror ? _mirrored : lastSeq;
+        var keepFrom = mirrored + 1 < view.FirstSeq ? 0 : (int)Math.Min((ulong)view.Count, mirrored + 1 - view.FirstSeq);
         var budget = _sb.RegionLength / 2;
         long BlockBytes(int from) => AlignUp(CheckpointHeader.FixedSize + snapshot.Length) + AlignUp(FrameBytes(view, from));
         var firstUnmirrored = keepFrom;

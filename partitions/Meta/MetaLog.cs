@@ -34,6 +34,7 @@ public sealed partial class MetaLog : IDisposable
     private byte[] _lastHash = null!;
     private long _writePos;
     private ulong _mirrored;
+    private bool _awaitsMirror = true;
     private TaskCompletionSource _appended = NewSignal();
 
     private MetaLog(IBlockDevice dev, MetaLogOptions opt, TimeProvider time, bool readOnly)
@@ -75,6 +76,19 @@ public sealed partial class MetaLog : IDisposable
 
     /// <summary>Size of one region.</summary>
     public long RegionLength => _sb.RegionLength;
+
+    /// <summary>
+    /// Whether compaction keeps the records the fleet store has not acknowledged (default true: the guard of issue #10).
+    /// The node sets it to false while its machine config names no fleet store: nothing is waiting for those records,
+    /// so a checkpoint may drop every folded record as if it were mirrored (no forced drop, no RecordsDropped event;
+    /// the checkpoint's mirrored sequence stays what was really acknowledged). Setting it back to true restores the
+    /// guard for the records still in the log and everything after. Read by the next checkpoint.
+    /// </summary>
+    public bool AwaitsMirror
+    {
+        get { lock (_lock) return _awaitsMirror; }
+        set { lock (_lock) _awaitsMirror = value; }
+    }
 
     /// <summary>
     /// Records that the fleet store holds every record up to <paramref name="sequence"/>, so compaction may drop them.
