@@ -30,7 +30,8 @@ public sealed class SimNode
     {
         _images = images;
         _rng = rng;
-        Disk = new PowerLossSimulator(new MemoryBlockDevice(Math.Max(diskBytes, 1 << 20)));
+        // Copy-on-write: crash images and forks share the unchanged pages instead of copying 12 MiB each.
+        Disk = new PowerLossSimulator(new CopyOnWriteBlockDevice(Math.Max(diskBytes, 1 << 20)));
         Clock = new VirtualTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         Runtime = null!;   // set by the first PowerOnAsync
     }
@@ -47,14 +48,11 @@ public sealed class SimNode
         Runtime = history.Runtime;   // the dead runtime: read only for what was open when the power failed
     }
 
-    /// <summary>The whole disk as it is now (every write kept).</summary>
-    public byte[] Snapshot()
-    {
-        var img = Disk.Crash(0, CrashModel.KeepAll).Image;
-        var bytes = new byte[img.Length];
-        img.Read(0, bytes);
-        return bytes;
-    }
+    /// <summary>The whole disk as it is now (every write kept): a copy-on-write image; start nodes on <see cref="Fork"/>s of it.</summary>
+    public IBlockDevice Snapshot() => Disk.Crash(0, CrashModel.KeepAll);
+
+    /// <summary>A private copy of <paramref name="snapshot"/> (a crash with nothing pending: a copy-on-write fork).</summary>
+    public static IBlockDevice Fork(IBlockDevice snapshot) => new PowerLossSimulator(snapshot).Crash(0, CrashModel.KeepAll);
 
     /// <summary>Use the daemon's default id source (restarts at op-1 on every power-on) instead of seeded unique ids.</summary>
     public bool DaemonIds { get; init; }

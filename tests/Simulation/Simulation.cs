@@ -121,7 +121,7 @@ public sealed partial class Simulation(ulong seed, SimImages images, SimReport r
             var (crashSeed, model) = attempt == 0 && fixedCrash is { } fc ? fc : (_rng.Next(), _rng.Pick(Models));
             var media = fixedCrash is null ? MaybeMediaFault(ref model) : null;
             var crashed = _node.PowerLoss(crashSeed, model);
-            report.Crash(where, $"seed {Seed}: {string.Join(" ; ", _steps)} ; CRASH {where} {crashed}");
+            report.Crash(where, () => $"seed {Seed}: {string.Join(" ; ", _steps)} ; CRASH {where} {crashed}");
             Step($"power lost ({where}; {Describe(model)}{(media is null ? "" : "; " + media)})");
             var log = Invariants.ReadLog(_node.Disk);
             if (media is not null || _mediaDamaged)
@@ -162,6 +162,16 @@ public sealed partial class Simulation(ulong seed, SimImages images, SimReport r
         Invariants.NoAnomalies(_node, report);
         if (_node.Runtime.Journal.Log is not null)
             Invariants.NoWriteToConfirmedInLog(_node.Runtime.Journal.ReadAll().ToList(), report);
+    }
+
+    /// <summary>
+    /// Starts a new sequence from <paramref name="steps"/> (exhaustive mode: every crash point and disk variant is its
+    /// own sequence; before, the steps of all earlier points piled up and every crash report joined them all again).
+    /// </summary>
+    internal void RestartSteps(IEnumerable<string> steps)
+    {
+        _steps.Clear();
+        _steps.AddRange(steps);
     }
 
     /// <summary>Attaches the operator to a node built elsewhere (exhaustive mode).</summary>
