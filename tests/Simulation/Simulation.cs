@@ -22,6 +22,8 @@ public sealed record SimOptions
     public double RecoveryCrashProbability { get; init; } = 0.2;
     /// <summary>Probability that a crash also damages the medium: one misdirected write, or read errors (see Simulation.Faults.cs).</summary>
     public double MediaFaultProbability { get; init; }
+    /// <summary>Health results of boots may arrive late, within or past the health deadline (see SlowHealth.cs).</summary>
+    public bool SlowHealthChecks { get; init; }
     /// <summary>Include apply-config --mode=reboot (see Bug_apply_config_reboot_mode_never_reboots).</summary>
     public bool ApplyRebootMode { get; init; }
 
@@ -31,6 +33,7 @@ public sealed record SimOptions
         RecoveryCrashProbability = rng.Pick([0.0, 0.2, 0.5]),
         // A third of the seeds also get media faults: the others keep the strict checks for their whole run.
         MediaFaultProbability = rng.Pick([0.0, 0.0, 0.3]),
+        SlowHealthChecks = rng.Chance(0.5),
     };
 }
 
@@ -73,6 +76,7 @@ public sealed partial class Simulation(ulong seed, SimImages images, SimReport r
     public async Task RunAsync()
     {
         _node = new SimNode(images, _rng.Split(), _o.DiskBytes);
+        if (_o.SlowHealthChecks) _node.SlowHealth = new SlowHealth(_rng.Split(), SimNode.HealthDeadline);
         Step($"seed {Seed} options {_o}");
         try
         {
@@ -81,7 +85,16 @@ public sealed partial class Simulation(ulong seed, SimImages images, SimReport r
             await LivenessAsync();
             report.Seeds++;
         }
-        finally { SimNode.Abandon(_node.Runtime); }
+        finally
+        {
+            SimNode.Abandon(_node.Runtime);
+            if (_node.SlowHealth is { } slow)
+            {
+                report.Fault("slow health: result held back", slow.Delayed);
+                report.Fault("slow health: held past the deadline", slow.PastDeadline);
+                report.Fault("slow health: the gate gave up at the deadline", slow.GateGaveUp);
+            }
+        }
     }
 
     private async Task StepAsync(SimOp op)
@@ -184,6 +197,7 @@ public sealed partial class Simulation(ulong seed, SimImages images, SimReport r
     internal async Task LivenessAsync()
     {
         Step("liveness");
+        if (_node.SlowHealth is { } slow) slow.Enabled = false;   // the liveness phase is fault-free
         for (var i = 0; i < 4 && _node.Runtime.Stage != NodeStage.Running; i++)
         {
             var op = _node.Runtime.Stage == NodeStage.Unknown ? new SimOp("powerOn", "") : new SimOp("apply", "maintenance", NewConfig: Cfg("node1").Digest);
