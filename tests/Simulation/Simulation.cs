@@ -51,6 +51,7 @@ public sealed partial class Simulation(ulong seed, SimImages images, SimReport r
     private readonly List<string> _trace = new();
     private readonly Dictionary<string, long> _writeEstimate = new(StringComparer.Ordinal);
     private SimNode _node = null!;
+    private readonly EventMemo _memo = new();
 
     public ulong Seed { get; } = seed;
 
@@ -171,10 +172,10 @@ public sealed partial class Simulation(ulong seed, SimImages images, SimReport r
         Invariants.ConfirmedSlotUntouched(before, _node.Disk, report);
         Invariants.BootsOldOrNew(before, op, _node, report);
         Invariants.ConfigOldOrNew(before, op, _node, crashed, report);
-        Invariants.FoldEqualsState(_node, report);
+        Invariants.FoldEqualsState(_node, report, _memo);
         Invariants.NoAnomalies(_node, report);
-        if (_node.Runtime.Journal.Log is not null)
-            Invariants.NoWriteToConfirmedInLog(_node.Runtime.Journal.ReadAll().ToList(), report);
+        if (_node.Runtime.Journal.Log is { } live)
+            Invariants.NoWriteToConfirmedInLog(_memo.ReadAll(live), report);
     }
 
     /// <summary>
