@@ -44,6 +44,12 @@ public sealed class NodeRuntimeOptions
     /// </summary>
     public TimeSpan? HealthDeadline { get; init; }
 
+    /// <summary>
+    /// Fault injection for simulations (issue #11, slow health checks): called with each boot's service supervisor
+    /// before its units start. Null in the daemon, where nothing changes.
+    /// </summary>
+    public Action<Services.ServiceSupervisor>? ServicesCreated { get; init; }
+
     /// <summary>Log sink for machined's own log lines (stdout in the daemon).</summary>
     public Action<string>? Log { get; init; }
 

@@ -16,6 +16,7 @@ internal sealed partial class NodeTasks
             var s = new ServiceSupervisor(_node.Options.Time, _node.IsControlPlane, booted.Profile);
             Kubernetes.KubernetesUnits.Register(s, _node.Config);   // simulated Kubernetes components (issue #12)
             _node.AttachServices(s);
+            _node.Options.ServicesCreated?.Invoke(s);
             s.StartAll();
             var changes = s.List().Select(x => Core.Events.NodeEvents.Create(0, _node.Options.Time, c.ActorId, c.SequenceId, e =>
                 e.ServiceStateChanged = new ServiceStateChanged

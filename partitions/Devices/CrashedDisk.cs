@@ -5,20 +5,43 @@ namespace Talos.Partitions.Devices;
 /// crash's latent sector errors, which make <see cref="Read"/> throw <see cref="SectorReadException"/>. Writes
 /// go to the copy (a write "remaps" an unreadable sector, as real drives do) and never touch the original device.
 /// </summary>
+/// <remarks>
+/// A crash of a simulator over a <see cref="CopyOnWriteBlockDevice"/> gives a copy-on-write fork instead of a full copy;
+/// the first use of <see cref="Image"/> turns it into a <see cref="MemoryBlockDevice"/> once, and from then on every read
+/// and write goes to that image (so the two views never disagree).
+/// </remarks>
 public sealed class CrashedDisk : IBlockDevice
 {
     private readonly HashSet<long> _unreadable;
+    private IBlockDevice _device;   // the MemoryBlockDevice image, or a copy-on-write fork until Image is asked for
 
-    internal CrashedDisk(MemoryBlockDevice image, IEnumerable<long> unreadableSectors, IReadOnlyList<PendingWriteOutcome> outcomes, ulong seed)
+    internal CrashedDisk(IBlockDevice image, IEnumerable<long> unreadableSectors, IReadOnlyList<PendingWriteOutcome> outcomes, ulong seed)
     {
-        Image = image;
+        _device = image;
         _unreadable = [.. unreadableSectors];
         Outcomes = outcomes;
         Seed = seed;
     }
 
-    /// <summary>The post-crash bytes.</summary>
-    public MemoryBlockDevice Image { get; }
+    /// <summary>The post-crash bytes (a copy-on-write image is turned into a memory image on first use).</summary>
+    public MemoryBlockDevice Image
+    {
+        get
+        {
+            if (_device is MemoryBlockDevice m) return m;
+            var bytes = new byte[_device.Length];
+            _device.Read(0, bytes);
+            var image = MemoryBlockDevice.Adopt(bytes, _device.SectorSize);
+            _device = image;
+            return image;
+        }
+    }
+
+    /// <summary>
+    /// A copy-on-write fork of the current content, when this disk is copy-on-write and has no unreadable sector (a
+    /// crash then forks instead of copying); null otherwise.
+    /// </summary>
+    internal CopyOnWriteBlockDevice? ForkIfCopyOnWrite() => _unreadable.Count == 0 && _device is CopyOnWriteBlockDevice c ? c.Fork() : null;
 
     /// <summary>What the crash did to each pending write, in write order.</summary>
     public IReadOnlyList<PendingWriteOutcome> Outcomes { get; }
@@ -30,10 +53,10 @@ public sealed class CrashedDisk : IBlockDevice
     public IReadOnlyCollection<long> UnreadableSectors => _unreadable;
 
     /// <inheritdoc />
-    public int SectorSize => Image.SectorSize;
+    public int SectorSize => _device.SectorSize;
 
     /// <inheritdoc />
-    public long Length => Image.Length;
+    public long Length => _device.Length;
 
     /// <inheritdoc />
     public void Read(long offset, Span<byte> buffer)
@@ -45,19 +68,19 @@ public sealed class CrashedDisk : IBlockDevice
             for (var s = first; s < first + count; s++)
                 if (_unreadable.Contains(s)) throw new SectorReadException(s, SectorSize);
         }
-        Image.Read(offset, buffer);
+        _device.Read(offset, buffer);
     }
 
     /// <inheritdoc />
     public void Write(long offset, ReadOnlySpan<byte> data)
     {
-        Image.Write(offset, data);
+        _device.Write(offset, data);
         var first = offset / SectorSize;
         for (var s = first; s < first + data.Length / SectorSize; s++) _unreadable.Remove(s);
     }
 
     /// <inheritdoc />
-    public void Flush() => Image.Flush();
+    public void Flush() => _device.Flush();
 
     /// <inheritdoc />
     public void Dispose() { }

@@ -10,7 +10,7 @@ public sealed partial class PowerLossSimulator
     {
         ArgumentNullException.ThrowIfNull(model);
         model.Validate();
-        var image = DurableImage();
+        var image = DurableDevice();
         var rng = new SplitMix64(seed);
         var misdirect = model.MisdirectOneWrite && _pending.Count > 0 ? rng.NextLong(_pending.Count) : -1;
         var outcomes = new List<PendingWriteOutcome>(_pending.Count);
@@ -23,7 +23,7 @@ public sealed partial class PowerLossSimulator
             else if (r < model.KeepProbability + model.TearProbability) outcomes.Add(Tear(image, w, model.TornSectorGarbage, ref rng));
             else outcomes.Add(Dropped(w));
         }
-        return new CrashedDisk(MemoryBlockDevice.Adopt(image, SectorSize), UnreadableSectors(model, ref rng), outcomes, seed);
+        return new CrashedDisk(image, UnreadableSectors(model, ref rng), outcomes, seed);
     }
 
     /// <summary>
@@ -39,11 +39,11 @@ public sealed partial class PowerLossSimulator
         var durable = DurableImage();
         for (ulong mask = 0; mask < 1UL << pending.Length; mask++)
         {
-            var image = (byte[])durable.Clone();
+            var image = MemoryBlockDevice.Adopt((byte[])durable.Clone(), SectorSize);
             var outcomes = new List<PendingWriteOutcome>(pending.Length);
             for (var j = 0; j < pending.Length; j++)
                 outcomes.Add((mask >> j & 1) == 1 ? Keep(image, pending[j]) : Dropped(pending[j]));
-            yield return new CrashedDisk(MemoryBlockDevice.Adopt(image, SectorSize), [], outcomes, mask);
+            yield return new CrashedDisk(image, [], outcomes, mask);
         }
     }
 
@@ -66,6 +66,24 @@ public sealed partial class PowerLossSimulator
         return result;
     }
 
+    /// <summary>
+    /// A private device holding the content as of the last flush. Over a copy-on-write disk (or a crashed one without
+    /// unreadable sectors) that is a fork with the pending writes undone, newest first; otherwise a full copy
+    /// (<see cref="DurableImage"/>). Both give the same bytes.
+    /// </summary>
+    private IBlockDevice DurableDevice()
+    {
+        var fork = _inner switch
+        {
+            CopyOnWriteBlockDevice c => c.Fork(),
+            CrashedDisk d => d.ForkIfCopyOnWrite(),
+            _ => null,
+        };
+        if (fork is null) return MemoryBlockDevice.Adopt(DurableImage(), SectorSize);
+        for (var i = _pending.Count - 1; i >= 0; i--) fork.Write(_pending[i].Offset, _pending[i].Old);
+        return fork;
+    }
+
     /// <summary>The bytes as of the last flush: the current content with pending writes undone newest first.</summary>
     private byte[] DurableImage()
     {
@@ -81,13 +99,13 @@ public sealed partial class PowerLossSimulator
         return image;
     }
 
-    private PendingWriteOutcome Keep(byte[] image, PendingWrite w)
+    private PendingWriteOutcome Keep(IBlockDevice image, PendingWrite w)
     {
-        w.New.CopyTo(image.AsSpan((int)w.Offset));
+        image.Write(w.Offset, w.New);
         return KeptOutcome(w);
     }
 
-    private PendingWriteOutcome Tear(byte[] image, PendingWrite w, bool garbage, ref SplitMix64 rng)
+    private PendingWriteOutcome Tear(IBlockDevice image, PendingWrite w, bool garbage, ref SplitMix64 rng)
     {
         var ss = SectorSize;
         var n = w.New.Length / ss;
@@ -119,7 +137,7 @@ public sealed partial class PowerLossSimulator
         for (var i = 0; i < n; i++)
         {
             if (!newSector[i]) continue;
-            w.New.AsSpan(i * ss, ss).CopyTo(image.AsSpan((int)w.Offset + i * ss));
+            image.Write(w.Offset + (long)i * ss, w.New.AsSpan(i * ss, ss));
             count++;
             if (mask.HasValue) mask |= 1UL << i;
         }
@@ -127,20 +145,22 @@ public sealed partial class PowerLossSimulator
         if (garbage && (n == 1 || rng.NextDouble() < 0.5))
         {
             var g = (int)rng.NextLong(n);
-            rng.Fill(image.AsSpan((int)w.Offset + g * ss, ss));
+            var noise = new byte[ss];
+            rng.Fill(noise);
+            image.Write(w.Offset + (long)g * ss, noise);
             garbageSector = w.Offset / ss + g;
         }
         return new PendingWriteOutcome(w.Index, w.Offset, w.New.Length, WriteFate.Torn, mask, count, garbageSector, null);
     }
 
-    private PendingWriteOutcome Misdirect(byte[] image, PendingWrite w, ref SplitMix64 rng)
+    private PendingWriteOutcome Misdirect(IBlockDevice image, PendingWrite w, ref SplitMix64 rng)
     {
         var positions = (Length - w.New.Length) / SectorSize + 1;
         if (positions <= 1) return Dropped(w); // nowhere else to land
         var slot = rng.NextLong(positions - 1);
         var target = slot * SectorSize;
         if (target >= w.Offset) target += SectorSize; // skip the intended offset
-        w.New.CopyTo(image.AsSpan((int)target));
+        image.Write(target, w.New);
         return new PendingWriteOutcome(w.Index, w.Offset, w.New.Length, WriteFate.Misdirected, null, 0, null, target);
     }
 

@@ -32,12 +32,14 @@ public sealed class EveryCrashPointOfOneLifecycle(ITestOutputHelper output)
         sim.Attach(origin);
         Assert.True(await origin.PowerOnAsync());
         foreach (var p in prefix) Assert.True(await sim.RunOpAsync(p), $"prefix step {p} lost power");
+        var prefixSteps = sim.Steps.ToList();
         var image = origin.Snapshot();
         SimNode.Abandon(origin.Runtime);
         var points = 0L;
         for (long k = 0; ; k++)
         {
-            var node = new SimNode(images, new SimRng(2000 + (ulong)k), new MemoryBlockDevice(image), origin);
+            sim.RestartSteps(prefixSteps);
+            var node = new SimNode(images, new SimRng(2000 + (ulong)k), SimNode.Fork(image), origin);
             sim.Attach(node);
             Assert.True(await node.PowerOnAsync());
             var before = Before.Of(node);
@@ -54,8 +56,10 @@ public sealed class EveryCrashPointOfOneLifecycle(ITestOutputHelper output)
             points++;
             var dead = node.Disk;
             node.Drain();
+            var crashSteps = sim.Steps.ToList();
             foreach (var (i, v) in Variants.Index())
             {
+                sim.RestartSteps(crashSteps);
                 var fork = new SimNode(images, new SimRng(3000 + (ulong)k), dead.Crash(v.Seed, v.Model), node);
                 await Replay(sim, fork, before, run, v, scenario, k);
                 if (i > 0) report.ExtraCrashState();

@@ -138,12 +138,12 @@ public static class Invariants
     }
 
     /// <summary>6: the fold of what META holds on disk equals the runtime's state.</summary>
-    public static void FoldEqualsState(SimNode n, SimReport r)
+    public static void FoldEqualsState(SimNode n, SimReport r, EventMemo? memo = null)
     {
         r.Checked(6);
         if (n.Runtime.Journal.Log is null) return;
         using var log = MetaLog.OpenReadOnly(TalosLayout.OpenPartition(n.Disk, "META"));
-        var folded = NodeJournal.Fold(log);
+        var folded = memo is null ? NodeJournal.Fold(log) : memo.Fold(log);
         if (folded.Hash != n.Runtime.State.Hash)
             throw new InvariantViolation(6, $"fold of META {folded.Hash[..12]} (seq {folded.LastSequence}) != runtime state {n.Runtime.State.Hash[..12]} (seq {n.Runtime.State.LastSequence})");
     }

@@ -24,7 +24,8 @@ public sealed class SameSeedSameRun
         var at = first.Trace.Zip(second.Trace).TakeWhile(p => p.First == p.Second).Count();
         Assert.True(first.TraceHash() == second.TraceHash(),
             $"seed {seed} ran differently the second time, from trace line {at}:\n  " + string.Join("\n  ", first.Trace.Skip(Math.Max(0, at - 3)).Take(5))
-            + "\nsecond run:\n  " + string.Join("\n  ", second.Trace.Skip(Math.Max(0, at - 3)).Take(5)));
+            + "\nsecond run:\n  " + string.Join("\n  ", second.Trace.Skip(Math.Max(0, at - 3)).Take(5))
+            + $"\none simulated CPU: {SimScheduler.OneWorker}, real-time waits {Interlocked.Read(ref SimScheduler.RealTimeWaits)}, pool starvation rescues {Interlocked.Read(ref SimScheduler.StarvationRescues)}");
     });
 
     private static async Task<Simulation> RunAsync(ulong seed, SimImages images)

@@ -30,7 +30,8 @@ public sealed class SimNode
     {
         _images = images;
         _rng = rng;
-        Disk = new PowerLossSimulator(new MemoryBlockDevice(Math.Max(diskBytes, 1 << 20)));
+        // Copy-on-write: crash images and forks share the unchanged pages instead of copying 12 MiB each.
+        Disk = new PowerLossSimulator(new CopyOnWriteBlockDevice(Math.Max(diskBytes, 1 << 20)));
         Clock = new VirtualTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         Runtime = null!;   // set by the first PowerOnAsync
     }
@@ -47,14 +48,20 @@ public sealed class SimNode
         Runtime = history.Runtime;   // the dead runtime: read only for what was open when the power failed
     }
 
-    /// <summary>The whole disk as it is now (every write kept).</summary>
-    public byte[] Snapshot()
-    {
-        var img = Disk.Crash(0, CrashModel.KeepAll).Image;
-        var bytes = new byte[img.Length];
-        img.Read(0, bytes);
-        return bytes;
-    }
+    /// <summary>The whole disk as it is now (every write kept): a copy-on-write image; start nodes on <see cref="Fork"/>s of it.</summary>
+    public IBlockDevice Snapshot() => Disk.Crash(0, CrashModel.KeepAll);
+
+    /// <summary>A private copy of <paramref name="snapshot"/> (a crash with nothing pending: a copy-on-write fork).</summary>
+    public static IBlockDevice Fork(IBlockDevice snapshot) => new PowerLossSimulator(snapshot).Crash(0, CrashModel.KeepAll);
+
+    /// <summary>Times a driver moved a virtual clock by one tick (all nodes of the process; reported with every summary).</summary>
+    public static long ClockTicks;
+
+    /// <summary>The trial boot's health deadline (virtual time).</summary>
+    public static readonly TimeSpan HealthDeadline = TimeSpan.FromSeconds(2);
+
+    /// <summary>The slow-health-checks fault, when this node gets it (see <see cref="Tests.SlowHealth"/>).</summary>
+    public SlowHealth? SlowHealth { get; set; }
 
     /// <summary>Use the daemon's default id source (restarts at op-1 on every power-on) instead of seeded unique ids.</summary>
     public bool DaemonIds { get; init; }
@@ -83,6 +90,7 @@ public sealed class SimNode
     private NodeRuntime NewRuntime()
     {
         _powerOns++;
+        var clock = Clock;   // this runtime's clock: a held-back health result must not reach a later runtime
         var rt = new NodeRuntime(new NodeRuntimeOptions
         {
             Disk = Disk,
@@ -94,7 +102,8 @@ public sealed class SimNode
             Guids = new SeededGuidSource(_rng.Next()),
             // Seeded ids unique per power-on; DaemonIds reproduces machined's default (op-1, op-2, ... again after every start).
             Ids = DaemonIds ? new SequentialIdSource("op") : new SequentialIdSource($"p{_powerOns}.{_rng.Next() % 0xFFFFFF:x6}-op"),
-            HealthDeadline = TimeSpan.FromSeconds(2),
+            HealthDeadline = HealthDeadline,
+            ServicesCreated = SlowHealth is { } slow ? services => slow.Attach(services, clock) : null,
         });
         _events = rt.Journal.Subscribe(out _);
         rt.StageChanged += _ => Interlocked.Increment(ref _stageChanges);
@@ -140,6 +149,7 @@ public sealed class SimNode
             if (Clock.ArmedTimers > 0)
             {
                 Clock.Advance(Tick);
+                Interlocked.Increment(ref ClockTicks);
                 idle = 0;
                 if (Clock.GetUtcNow() - virtualStart > TimeSpan.FromHours(2))
                     throw new SimulationException($"{what}: still not done after 2 virtual hours (stage {Runtime.Stage})");
@@ -173,6 +183,9 @@ public sealed class SimNode
         while (_events.TryRead(out var e))
         {
             Acked[e.Sequence] = EventCodec.Encode(e);
+            if (SlowHealth is { } slow && e.PayloadCase == NodeEvent.PayloadOneofCase.HealthCheckResult && !e.HealthCheckResult.Passed
+                && e.HealthCheckResult.Detail.Contains(Tests.SlowHealth.Pending, StringComparison.Ordinal))
+                slow.GateGaveUp++;
             if (e.PayloadCase == NodeEvent.PayloadOneofCase.ImageWrittenToSlot)
                 ImageDigests[e.ImageWrittenToSlot.ImageRef] = e.ImageWrittenToSlot.Digest;
         }

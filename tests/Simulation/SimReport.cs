@@ -19,6 +19,9 @@ public sealed class SimReport
 {
     private readonly long[] _checks = new long[8];
     private readonly long _startTicks = Environment.TickCount64;
+    private readonly int[] _gcStart = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
+    private readonly long _unobservedStart = Interlocked.Read(ref UnhandledLog.UnobservedTaskExceptions);
+    private readonly long _ticksStart = Interlocked.Read(ref SimNode.ClockTicks);
 
     public long Cycles { get; private set; }
     public long Crashes { get; private set; }
@@ -35,7 +38,7 @@ public sealed class SimReport
     /// <summary>Faults injected besides plain power loss, by kind ("misdirected write", "read errors", "image source", ...).</summary>
     public SortedDictionary<string, long> Faults { get; } = new(StringComparer.Ordinal);
 
-    public void Fault(string kind) => Faults[kind] = Faults.GetValueOrDefault(kind) + 1;
+    public void Fault(string kind, long count = 1) => Faults[kind] = Faults.GetValueOrDefault(kind) + count;
 
     public void Checked(int invariant) => _checks[invariant]++;
     public long ChecksOf(int invariant) => _checks[invariant];
@@ -43,12 +46,13 @@ public sealed class SimReport
     public void Cycle() => Cycles++;
     public void Refused() => Refusals++;
 
-    public void Crash(string where, string steps)
+    /// <summary>A crash injected at <paramref name="where"/>; <paramref name="steps"/> is formatted only while sequences are still kept.</summary>
+    public void Crash(string where, Func<string> steps)
     {
         Crashes++;
         CrashStates++;
         Coverage[where] = Coverage.GetValueOrDefault(where) + 1;
-        if (CrashedSequences.Count < 2000) CrashedSequences.Add(steps);
+        if (CrashedSequences.Count < 2000) CrashedSequences.Add(steps());
     }
 
     /// <summary>A crash state explored without a new injected crash (an exhaustive variant of the same crash point).</summary>
@@ -64,6 +68,9 @@ public sealed class SimReport
         sb.AppendLine("faults injected: " + (Faults.Count == 0 ? "none besides power loss" : string.Join(", ", Faults.Select(kv => $"{kv.Key} {kv.Value}"))));
         sb.AppendLine($"invariant checks {TotalChecks}: " + string.Join(", ", Enumerable.Range(1, 7).Select(i => $"#{i}={_checks[i]}")));
         sb.AppendLine($"one simulated CPU: {SimScheduler.OneWorker}, real-time waits {Interlocked.Read(ref SimScheduler.RealTimeWaits)}, pool starvation rescues {Interlocked.Read(ref SimScheduler.StarvationRescues)}");
+        sb.AppendLine($"garbage collections gen0/1/2 {GC.CollectionCount(0) - _gcStart[0]}/{GC.CollectionCount(1) - _gcStart[1]}/{GC.CollectionCount(2) - _gcStart[2]}, "
+                      + $"unobserved task exceptions {Interlocked.Read(ref UnhandledLog.UnobservedTaskExceptions) - _unobservedStart}, "
+                      + $"virtual clock ticks {Interlocked.Read(ref SimNode.ClockTicks) - _ticksStart}");
         sb.AppendLine($"wall {Minutes * 60:0.0}s, cycles/min {Cycles / Minutes:0}, crash-recovery cycles/min {CrashStates / Minutes:0}");
         sb.AppendLine($"coverage ({Coverage.Count} distinct crash windows):");
         foreach (var (k, v) in Coverage) sb.AppendLine($"  {v,6}  {k}");

@@ -64,7 +64,7 @@ public sealed partial class Simulation
     private void CheckSettledAfterMediaFault()
     {
         Invariants.SlotDigest(_node, report);
-        Invariants.FoldEqualsState(_node, report);
+        Invariants.FoldEqualsState(_node, report, _memo);
         Invariants.NoAnomalies(_node, report);
     }
 }

@@ -22,6 +22,8 @@ public sealed record SimOptions
     public double RecoveryCrashProbability { get; init; } = 0.2;
     /// <summary>Probability that a crash also damages the medium: one misdirected write, or read errors (see Simulation.Faults.cs).</summary>
     public double MediaFaultProbability { get; init; }
+    /// <summary>Health results of boots may arrive late, within or past the health deadline (see SlowHealth.cs).</summary>
+    public bool SlowHealthChecks { get; init; }
     /// <summary>Include apply-config --mode=reboot (see Bug_apply_config_reboot_mode_never_reboots).</summary>
     public bool ApplyRebootMode { get; init; }
 
@@ -31,6 +33,7 @@ public sealed record SimOptions
         RecoveryCrashProbability = rng.Pick([0.0, 0.2, 0.5]),
         // A third of the seeds also get media faults: the others keep the strict checks for their whole run.
         MediaFaultProbability = rng.Pick([0.0, 0.0, 0.3]),
+        SlowHealthChecks = rng.Chance(0.5),
     };
 }
 
@@ -48,6 +51,7 @@ public sealed partial class Simulation(ulong seed, SimImages images, SimReport r
     private readonly List<string> _trace = new();
     private readonly Dictionary<string, long> _writeEstimate = new(StringComparer.Ordinal);
     private SimNode _node = null!;
+    private readonly EventMemo _memo = new();
 
     public ulong Seed { get; } = seed;
 
@@ -73,6 +77,7 @@ public sealed partial class Simulation(ulong seed, SimImages images, SimReport r
     public async Task RunAsync()
     {
         _node = new SimNode(images, _rng.Split(), _o.DiskBytes);
+        if (_o.SlowHealthChecks) _node.SlowHealth = new SlowHealth(_rng.Split(), SimNode.HealthDeadline);
         Step($"seed {Seed} options {_o}");
         try
         {
@@ -81,7 +86,16 @@ public sealed partial class Simulation(ulong seed, SimImages images, SimReport r
             await LivenessAsync();
             report.Seeds++;
         }
-        finally { SimNode.Abandon(_node.Runtime); }
+        finally
+        {
+            SimNode.Abandon(_node.Runtime);
+            if (_node.SlowHealth is { } slow)
+            {
+                report.Fault("slow health: result held back", slow.Delayed);
+                report.Fault("slow health: held past the deadline", slow.PastDeadline);
+                report.Fault("slow health: the gate gave up at the deadline", slow.GateGaveUp);
+            }
+        }
     }
 
     private async Task StepAsync(SimOp op)
@@ -121,7 +135,7 @@ public sealed partial class Simulation(ulong seed, SimImages images, SimReport r
             var (crashSeed, model) = attempt == 0 && fixedCrash is { } fc ? fc : (_rng.Next(), _rng.Pick(Models));
             var media = fixedCrash is null ? MaybeMediaFault(ref model) : null;
             var crashed = _node.PowerLoss(crashSeed, model);
-            report.Crash(where, $"seed {Seed}: {string.Join(" ; ", _steps)} ; CRASH {where} {crashed}");
+            report.Crash(where, () => $"seed {Seed}: {string.Join(" ; ", _steps)} ; CRASH {where} {crashed}");
             Step($"power lost ({where}; {Describe(model)}{(media is null ? "" : "; " + media)})");
             var log = Invariants.ReadLog(_node.Disk);
             if (media is not null || _mediaDamaged)
@@ -158,10 +172,20 @@ public sealed partial class Simulation(ulong seed, SimImages images, SimReport r
         Invariants.ConfirmedSlotUntouched(before, _node.Disk, report);
         Invariants.BootsOldOrNew(before, op, _node, report);
         Invariants.ConfigOldOrNew(before, op, _node, crashed, report);
-        Invariants.FoldEqualsState(_node, report);
+        Invariants.FoldEqualsState(_node, report, _memo);
         Invariants.NoAnomalies(_node, report);
-        if (_node.Runtime.Journal.Log is not null)
-            Invariants.NoWriteToConfirmedInLog(_node.Runtime.Journal.ReadAll().ToList(), report);
+        if (_node.Runtime.Journal.Log is { } live)
+            Invariants.NoWriteToConfirmedInLog(_memo.ReadAll(live), report);
+    }
+
+    /// <summary>
+    /// Starts a new sequence from <paramref name="steps"/> (exhaustive mode: every crash point and disk variant is its
+    /// own sequence; before, the steps of all earlier points piled up and every crash report joined them all again).
+    /// </summary>
+    internal void RestartSteps(IEnumerable<string> steps)
+    {
+        _steps.Clear();
+        _steps.AddRange(steps);
     }
 
     /// <summary>Attaches the operator to a node built elsewhere (exhaustive mode).</summary>
@@ -174,6 +198,7 @@ public sealed partial class Simulation(ulong seed, SimImages images, SimReport r
     internal async Task LivenessAsync()
     {
         Step("liveness");
+        if (_node.SlowHealth is { } slow) slow.Enabled = false;   // the liveness phase is fault-free
         for (var i = 0; i < 4 && _node.Runtime.Stage != NodeStage.Running; i++)
         {
             var op = _node.Runtime.Stage == NodeStage.Unknown ? new SimOp("powerOn", "") : new SimOp("apply", "maintenance", NewConfig: Cfg("node1").Digest);

@@ -38,6 +38,8 @@ public sealed class TheNodeSurvivesRandomPowerLoss(ITestOutputHelper output)
         output.WriteLine("report: " + report.WriteFile("random", "random power-loss simulation"));
         Assert.True(report.Seeds > 0, "no seed completed within the budget");
         Assert.True(report.Crashes > 0, "no crash was injected: the simulation did not exercise recovery");
+        if (report.Seeds >= 16)
+            Assert.True(report.Faults.GetValueOrDefault("slow health: the gate gave up at the deadline") > 0, "no health gate gave up on a held-back result: the slow-health fault never reached the deadline path");
     }
 
     /// <summary>Seeds and time budget from the environment (one replayed seed, a soak, or the default bounded run).</summary>

@@ -52,7 +52,8 @@ public sealed class SlotReader
             return new(reason.StartsWith("empty", StringComparison.Ordinal) ? SlotState.Empty : SlotState.Invalid, reason, null, null);
         var end = Math.Max(header.KernelOffset + header.KernelSize, header.InitramfsOffset + header.InitramfsSize);
         if (end > device.Length) return new(SlotState.Invalid, $"payload ends at {end}, past the slot end {device.Length}", header, null);
-        var buffers = new[] { new byte[_chunkSize], new byte[_chunkSize] };
+        var chunk = SlotWriter.BufferSize(_chunkSize, header.KernelSize, header.InitramfsSize);
+        var buffers = new[] { new byte[chunk], new byte[chunk] };
         var k = SlotWriter.HashExtent(device, header.KernelOffset, header.KernelSize, buffers, ct);
         if (!k.AsSpan().SequenceEqual(header.KernelSha256))
             return new(SlotState.Invalid, $"kernel digest mismatch: header says sha256:{Convert.ToHexStringLower(header.KernelSha256)}, slot has sha256:{Convert.ToHexStringLower(k)}", header, null);

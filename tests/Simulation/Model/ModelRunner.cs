@@ -22,12 +22,12 @@ public sealed class ModelRunner
     private int _steps;
 
     /// <summary>The installed node every sequence starts from: its disk image and the node that wrote it (reference history).</summary>
-    public sealed record Baseline(byte[] Image, SimNode Origin);
+    public sealed record Baseline(IBlockDevice Image, SimNode Origin);
 
     private ModelRunner(SimImages images, Baseline baseline, NodeModel model, ulong seed)
     {
         _sim = new Simulation(seed, images, new SimReport(), new SimOptions { RecoveryCrashProbability = 0 });
-        Node = new SimNode(images, new SimRng(seed + 1), new MemoryBlockDevice(baseline.Image), baseline.Origin);
+        Node = new SimNode(images, new SimRng(seed + 1), SimNode.Fork(baseline.Image), baseline.Origin);
         _sim.Attach(Node);
         _models = [model];
     }
