@@ -67,6 +67,7 @@ internal sealed class CopyAppender
             var (summary, history) = await folding;
             session.Store(summary);
             session.Store(history);
+            foreach (var a in history.TakeChanged()) session.Store(a);   // only the attempts this batch started or ended
             await session.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
             _models[streamKey] = (final, summary, history);

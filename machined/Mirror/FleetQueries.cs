@@ -74,7 +74,7 @@ public sealed class FleetQueries(IDocumentStore store)
     public async Task<IReadOnlyList<UpgradeAttempt>> UpgradeAttemptsAsync(string nodeId, CancellationToken ct = default)
     {
         await using var q = store.QuerySession();
-        return (await q.LoadAsync<UpgradeHistory>(nodeId, ct))?.Attempts ?? [];
+        return await q.Query<UpgradeAttempt>().Where(a => a.NodeId == nodeId).OrderBy(a => a.StartSequence).ToListAsync(ct);
     }
 
     /// <summary>
