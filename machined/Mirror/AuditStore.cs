@@ -41,6 +41,7 @@ public static class AuditStore
         o.Events.MetadataConfig.HeadersEnabled = true;
         o.Events.AddEventType<MirroredEvent>();
         o.Schema.For<NodeHead>();
+        o.Schema.For<StreamCheckpoint>();
         if (mode == AuditStoreMode.MirrorOnly) return;
         o.Projections.Add<NodeSummaryProjection>(ProjectionLifecycle.Inline);
         o.Projections.Add<UpgradeHistoryProjection>(ProjectionLifecycle.Inline);

@@ -43,8 +43,12 @@ internal sealed class CopyAppender
         _attempts = types.FirstOrDefault(d => d.DocumentType == typeof(UpgradeAttempt))?.TableName.QualifiedName ?? "";
     }
 
-    /// <summary>Appends <paramref name="tail"/> (contiguous, starting at <paramref name="expected"/> + 1); false when the stream is not at <paramref name="expected"/>.</summary>
-    public async Task<bool> TryAppendAsync(string streamKey, long expected, IReadOnlyList<MirroredEvent> tail, CancellationToken ct)
+    /// <summary>
+    /// Appends <paramref name="tail"/> (contiguous, starting at <paramref name="expected"/> + 1); false when the stream is
+    /// not at <paramref name="expected"/>. <paramref name="creates"/>: the stream does not exist yet and starts after
+    /// <paramref name="expected"/> (a checkpoint; always so when <paramref name="expected"/> is 0).
+    /// </summary>
+    public async Task<bool> TryAppendAsync(string streamKey, long expected, bool creates, IReadOnlyList<MirroredEvent> tail, CancellationToken ct)
     {
         // Marten creates its event tables lazily; this path writes SQL directly, so make sure they exist (a no-op once done).
         await _store.Storage.Database.EnsureStorageExistsAsync(typeof(IEvent), ct);
@@ -58,7 +62,7 @@ internal sealed class CopyAppender
             await conn.OpenAsync(ct);
             await using var tx = await conn.BeginTransactionAsync(ct);
             var final = expected + tail.Count;
-            var (moved, now, seqs) = await MoveVersionAsync(conn, tx, streamKey, expected, final, tail.Count, ct);
+            var (moved, now, seqs) = await MoveVersionAsync(conn, tx, streamKey, expected, creates || expected == 0, final, tail.Count, ct);
             if (!moved) return false;   // disposing rolls back
             if (!_readModels)
             {
@@ -126,9 +130,9 @@ internal sealed class CopyAppender
     }
 
     // One round trip: the version move (or stream creation), the transaction's timestamp and the seq ids.
-    private async Task<(bool Moved, DateTime Now, long[] Seqs)> MoveVersionAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string key, long expected, long final, int count, CancellationToken ct)
+    private async Task<(bool Moved, DateTime Now, long[] Seqs)> MoveVersionAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string key, long expected, bool creates, long final, int count, CancellationToken ct)
     {
-        var move = expected == 0
+        var move = creates
             ? $"insert into {_schema}.mt_streams (id, type, version, timestamp, tenant_id) values (@id, null, @final, now(), '*DEFAULT*') on conflict (id) do nothing"
             : $"update {_schema}.mt_streams set version = @final, timestamp = now() where id = @id and version = @expected and not is_archived";
         await using var batch = new NpgsqlBatch(conn, tx)
