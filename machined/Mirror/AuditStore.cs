@@ -17,7 +17,7 @@ public enum AuditStoreMode
 /// <summary>
 /// The fleet store with the audit read models (issue #10): the mirror's configuration (string stream keys,
 /// per-event headers, <see cref="MirroredEvent"/>, Quick append) plus the inline projections <see cref="NodeSummary"/> and
-/// <see cref="UpgradeHistory"/>, and the <see cref="NodeHead"/> documents (registered key + latest signed head).
+/// <see cref="UpgradeHistory"/> (with one <see cref="UpgradeAttempt"/> document per attempt), and the <see cref="NodeHead"/> documents (registered key + latest signed head).
 /// One configuration for every store the project opens, so the node, talosctl and the tests see the same schema.
 /// </summary>
 public static class AuditStore
@@ -41,9 +41,13 @@ public static class AuditStore
         o.Events.MetadataConfig.HeadersEnabled = true;
         o.Events.AddEventType<MirroredEvent>();
         o.Schema.For<NodeHead>();
+        o.Schema.For<StreamCheckpoint>();
         if (mode == AuditStoreMode.MirrorOnly) return;
         o.Projections.Add<NodeSummaryProjection>(ProjectionLifecycle.Inline);
         o.Projections.Add<UpgradeHistoryProjection>(ProjectionLifecycle.Inline);
+        // The attempts are documents of their own, stored by the projection's side effects on Marten's own append.
+        o.Events.EnableSideEffectsOnInlineProjections = true;
+        o.Schema.For<UpgradeAttempt>().Index(x => x.NodeId);
         o.Schema.For<NodeSummary>().Index(x => x.ImageDigest).Index(x => x.Version).Index(x => x.LastRollbackAt!);
     }
 }

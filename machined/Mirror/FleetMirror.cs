@@ -25,6 +25,7 @@ public sealed class FleetMirror
     private readonly IMirrorSource _source;
     private readonly int _batch;
     private readonly CopyAppender? _copy;
+    private long _startsAt;   // the checkpoint this mirror started the stream at (0: the stream starts at 1)
 
     /// <summary>Events per append unless told otherwise.</summary>
     public const int DefaultBatch = 2000;
@@ -64,6 +65,7 @@ public sealed class FleetMirror
         try
         {
             version = await StoreVersionAsync(ct);
+            if (version == 0 && _source.FirstSequence > 1) version = await StartAtCheckpointAsync(ct);
             while ((ulong)version < _source.LastSequence)
             {
                 ct.ThrowIfCancellationRequested();
@@ -104,6 +106,36 @@ public sealed class FleetMirror
         }
     }
 
+    /// <summary>
+    /// META compacted the beginning of the log before the store received it: the stream starts after the checkpoint.
+    /// Its snapshot is stored as the node's <see cref="StreamCheckpoint"/> and the read models start from it, so replays
+    /// from the store reach META's state; the records then ship with stream versions = META sequences as always.
+    /// Returns the checkpoint sequence (the version the first append expects).
+    /// </summary>
+    private async Task<long> StartAtCheckpointAsync(CancellationToken ct)
+    {
+        var cp = _source.Checkpoint ?? throw new InvalidOperationException(
+            $"META starts at {_source.FirstSequence} but has no checkpoint: the records before it cannot be accounted for");
+        if (_copy is null) throw new InvalidOperationException("Marten's own append cannot start a stream after sequence 1: use the copy append");
+        var start = StreamCheckpoint.From(_source.NodeId, cp);
+        await using var s = _store.LightweightSession();
+        s.Store(start);
+        if (_store.Options.AllKnownDocumentTypes().Any(d => d.DocumentType == typeof(NodeSummary)))
+        {
+            var state = Core.State.NodeState.FromSnapshot(cp.Snapshot);
+            var summary = new NodeSummary { Id = _source.NodeId, LastSequence = cp.Sequence, LastHash = cp.Hash };
+            summary.SetFolded(state);
+            summary.Refresh(state);
+            var history = new UpgradeHistory { Id = _source.NodeId, LastSequence = cp.Sequence, LastHash = cp.Hash };
+            history.SetFolded(state);
+            s.Store(summary);
+            s.Store(history);
+        }
+        await s.SaveChangesAsync(ct);
+        _startsAt = cp.Sequence;
+        return cp.Sequence;
+    }
+
     // A read-ahead no longer wanted: observe its outcome (so a failed read is not an unobserved exception) and drop it.
     private static Task<IReadOnlyList<MirroredEvent>>? Discard(Task<IReadOnlyList<MirroredEvent>>? read)
     {
@@ -139,7 +171,8 @@ public sealed class FleetMirror
     {
         if (_copy is not null)
         {
-            try { return await _copy.TryAppendAsync(_source.NodeId, tail[0].Sequence - 1, tail, ct); }
+            var expected = tail[0].Sequence - 1;
+            try { return await _copy.TryAppendAsync(_source.NodeId, expected, expected == _startsAt, tail, ct); }
             catch (PostgresException e) when (e.SqlState is "23505" or "40001" or "40P01") { return false; }
         }
         await using var s = _store.LightweightSession();

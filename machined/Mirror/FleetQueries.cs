@@ -74,7 +74,7 @@ public sealed class FleetQueries(IDocumentStore store)
     public async Task<IReadOnlyList<UpgradeAttempt>> UpgradeAttemptsAsync(string nodeId, CancellationToken ct = default)
     {
         await using var q = store.QuerySession();
-        return (await q.LoadAsync<UpgradeHistory>(nodeId, ct))?.Attempts ?? [];
+        return await q.Query<UpgradeAttempt>().Where(a => a.NodeId == nodeId).OrderBy(a => a.StartSequence).ToListAsync(ct);
     }
 
     /// <summary>
@@ -96,7 +96,14 @@ public sealed class FleetQueries(IDocumentStore store)
             catch (FormatException e) { problems.Add(new(AuditSeverity.Error, "decode", (ulong)m.Sequence, $"record {m.Sequence} payload is not base64: {e.Message}")); continue; }
             hashes[m.Sequence] = m.Hash;
         }
-        var replay = ExternalReplay.Run(records);
+        // A stream that starts after a META checkpoint replays from its snapshot, with a notice that history is missing.
+        ExternalStart? start = null;
+        if (await q.LoadAsync<StreamCheckpoint>(nodeId, ct) is { } cp)
+        {
+            start = cp.ToStart(out var bad);
+            problems.Add(bad ?? cp.Notice());
+        }
+        var replay = ExternalReplay.Run(records, start);
         problems.AddRange(replay.Problems);
         if (await FleetHeads.LoadAsync(q, nodeId, ct) is { Head: { } head } reg)
             CheckHead(head, reg.Key, replay.LastSequence, hashes, problems);

@@ -27,6 +27,14 @@ public sealed class MetaLogMirrorSource(MetaLog log, string nodeId) : IMirrorSou
     /// <inheritdoc />
     public void AcknowledgeMirrored(ulong sequence) => log.AcknowledgeMirrored(Math.Min(sequence, log.LastSequence));
 
+    /// <inheritdoc />
+    public ulong FirstSequence => log.FirstSequence;
+
+    /// <inheritdoc />
+    public MirrorCheckpoint? Checkpoint => log.Checkpoint is { CheckpointSequence: > 0 } cp
+        ? new MirrorCheckpoint((long)cp.CheckpointSequence, Convert.ToHexStringLower(cp.CheckpointHash), cp.Snapshot)
+        : null;
+
     /// <summary>One META record in the store's shape.</summary>
     public static MirroredEvent ToMirrored(LogRecord r)
     {

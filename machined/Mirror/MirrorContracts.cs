@@ -33,7 +33,19 @@ public interface IMirrorSource
 
     /// <summary>Tells the log that everything up to <paramref name="sequence"/> is in the store (compaction may drop it).</summary>
     void AcknowledgeMirrored(ulong sequence);
+
+    /// <summary>First sequence still readable (records before it were compacted into <see cref="Checkpoint"/>).</summary>
+    ulong FirstSequence => 1;
+
+    /// <summary>The log's checkpoint (null when nothing was compacted).</summary>
+    MirrorCheckpoint? Checkpoint => null;
 }
+
+/// <summary>A META checkpoint as the mirror needs it to start a stream there.</summary>
+/// <param name="Sequence">Last record folded into <paramref name="Snapshot"/>.</param>
+/// <param name="Hash">Hex chain hash of that record.</param>
+/// <param name="Snapshot">Canonical NodeState snapshot at <paramref name="Sequence"/>.</param>
+public sealed record MirrorCheckpoint(long Sequence, string Hash, byte[] Snapshot);
 
 /// <summary>The outcome of one synchronisation pass.</summary>
 /// <param name="Appended">Events appended by this pass.</param>

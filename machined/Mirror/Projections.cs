@@ -1,4 +1,5 @@
 using JasperFx.Events;
+using Marten;
 using Marten.Events.Aggregation;
 using Talos.Api.Events;
 using Talos.Core.State;
@@ -88,9 +89,23 @@ public sealed class NodeSummaryProjection : FoldingProjection<NodeSummary>
     }
 }
 
-/// <summary>Maintains <see cref="UpgradeHistory"/> inline: one attempt per image written next to a confirmed slot.</summary>
+/// <summary>
+/// Maintains <see cref="UpgradeHistory"/> inline: one <see cref="UpgradeAttempt"/> document per image written next to a
+/// confirmed slot. The attempts a fold creates or ends are stored with the per-node document: by the copy appender in
+/// its transaction, by Marten's own append as side effects of the inline projection (<see cref="AuditStore"/> enables them).
+/// </summary>
 public sealed class UpgradeHistoryProjection : FoldingProjection<UpgradeHistory>
 {
+    /// <inheritdoc />
+    public override ValueTask RaiseSideEffects(IDocumentOperations operations, IEventSlice<UpgradeHistory> slice)
+    {
+        ArgumentNullException.ThrowIfNull(operations);
+        ArgumentNullException.ThrowIfNull(slice);
+        if (slice.Snapshot is { } doc)
+            foreach (var a in doc.TakeChanged()) operations.Store(a);
+        return ValueTask.CompletedTask;
+    }
+
     /// <inheritdoc />
     protected override void Update(UpgradeHistory doc, NodeState before, NodeState after, NodeEvent e, MirroredEvent m)
     {
@@ -98,38 +113,42 @@ public sealed class UpgradeHistoryProjection : FoldingProjection<UpgradeHistory>
         ArgumentNullException.ThrowIfNull(before);
         ArgumentNullException.ThrowIfNull(e);
         ArgumentNullException.ThrowIfNull(m);
-        // At most one attempt is pending and it is the last: a new attempt ends the pending one first.
-        var pending = doc.Attempts is [.., { Outcome: "pending" } p] ? p : null;
+        var pending = doc.Pending;
         switch (e.PayloadCase)
         {
             case NodeEvent.PayloadOneofCase.ImageWrittenToSlot:
                 var w = e.ImageWrittenToSlot;
                 var from = before.SlotOf(w.Slot == Slot.A ? Slot.B : Slot.A);
                 if (!(from.Successful && from.HasImage)) return;   // a first install, not an upgrade
-                if (pending is not null) End(pending, m, "superseded", $"slot {NodeSummary.SlotName(w.Slot)} rewritten at {m.Sequence}");
-                doc.Attempts.Add(new UpgradeAttempt
+                if (pending is not null) End(doc, pending, m, "superseded", $"slot {NodeSummary.SlotName(w.Slot)} rewritten at {m.Sequence}");
+                doc.Pending = new UpgradeAttempt
                 {
+                    Id = UpgradeAttempt.IdOf(doc.Id, m.Sequence), NodeId = doc.Id,
                     StartSequence = m.Sequence, OperationId = e.SequenceId, Slot = NodeSummary.SlotName(w.Slot),
                     FromVersion = from.Version, FromDigest = from.Digest, ToVersion = w.Version, ToDigest = w.Digest, Start = m.Time,
-                });
+                };
+                doc.AttemptCount++;
+                doc.Changed(doc.Pending);
                 break;
             case NodeEvent.PayloadOneofCase.BootConfirmed when pending is not null && NodeSummary.SlotName(e.BootConfirmed.Slot) == pending.Slot:
-                End(pending, m, "confirmed", $"boot of slot {pending.Slot} confirmed at {m.Sequence}");
+                End(doc, pending, m, "confirmed", $"boot of slot {pending.Slot} confirmed at {m.Sequence}");
                 break;
             case NodeEvent.PayloadOneofCase.RolledBack when pending is not null && NodeSummary.SlotName(e.RolledBack.From) == pending.Slot:
                 var r = e.RolledBack;
-                End(pending, m, "rolled-back", $"{r.Reason}; tries used {r.TriesUsed}; failed checks [{string.Join(",", r.FailedChecks)}]; {r.Detail}");
+                End(doc, pending, m, "rolled-back", $"{r.Reason}; tries used {r.TriesUsed}; failed checks [{string.Join(",", r.FailedChecks)}]; {r.Detail}");
                 break;
             case NodeEvent.PayloadOneofCase.SequenceFailed when pending is not null && e.SequenceId == pending.OperationId && pending.OperationId.Length > 0:
-                End(pending, m, "failed", e.SequenceFailed.Message);
+                End(doc, pending, m, "failed", e.SequenceFailed.Message);
                 break;
         }
     }
 
-    private static void End(UpgradeAttempt a, MirroredEvent m, string outcome, string evidence)
+    private static void End(UpgradeHistory doc, UpgradeAttempt a, MirroredEvent m, string outcome, string evidence)
     {
         a.Outcome = outcome;
         a.End = m.Time;
         a.Evidence = evidence;
+        doc.Pending = null;
+        doc.Changed(a);
     }
 }

@@ -36,7 +36,9 @@ public static class AuditVerifyCommand
             if (r.GetValue(store) is { } cs)
             {
                 var fleet = FleetStoreReader.Read(cs, r.GetValue(schema)!, a.NodeId.ToString());
-                problems.AddRange(ExternalReplay.Run(fleet).Problems.Select(p => p with { Detail = "fleet store: " + p.Detail }));
+                var (start, notice) = FleetStoreReader.ReadStart(cs, r.GetValue(schema)!, a.NodeId.ToString());
+                if (notice is not null) problems.Add(notice with { Detail = "fleet store: " + notice.Detail });
+                problems.AddRange(ExternalReplay.Run(fleet, start).Problems.Select(p => p with { Detail = "fleet store: " + p.Detail }));
                 problems.AddRange(Divergence.Compare(a, fleet));
                 fleetLine = $"FLEET {fleet.Count} records in the store";
                 CheckFleetKey(FleetStoreReader.ReadHead(cs, r.GetValue(schema)!, a.NodeId.ToString()), a, signed.Key, problems);

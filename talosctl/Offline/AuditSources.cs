@@ -27,7 +27,9 @@ internal static class AuditSources
             throw new ArgumentException("--from fleet needs --store <connection string>, --schema <schema> and --node <id>");
         var records = FleetStoreReader.Read(store, schema, node);
         if (records.Count == 0) throw new ArgumentException($"the fleet store has no history for node {node} in schema {schema}");
-        return AuditHistory.FromRecords("fleet", node, records);
+        var (start, notice) = FleetStoreReader.ReadStart(store, schema, node);
+        var history = AuditHistory.FromRecords("fleet", node, records, start);
+        return notice is null ? history : history with { Problems = [notice, .. history.Problems] };
     }
 
     /// <summary>The node's log over the API, with the key and head it keeps on STATE.</summary>

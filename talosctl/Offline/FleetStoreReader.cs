@@ -43,6 +43,39 @@ internal static class FleetStoreReader
         return ids;
     }
 
+    /// <summary>
+    /// Where the node's stream starts when META had compacted its beginning before the store received it (the
+    /// <c>StreamCheckpoint</c> document, machined/Mirror/StreamCheckpoint.cs), with the notice every replay of such a
+    /// stream carries (or the error when the snapshot does not decode or match its hash); (null, null) for a stream from 1.
+    /// </summary>
+    public static (ExternalStart? Start, AuditProblem? Notice) ReadStart(string connectionString, string schema, string nodeId)
+    {
+        CheckSchema(schema);
+        using var conn = new NpgsqlConnection(connectionString);
+        conn.Open();
+        using var exists = new NpgsqlCommand("select to_regclass(@t) is not null", conn);
+        exists.Parameters.AddWithValue("t", $"\"{schema}\".mt_doc_streamcheckpoint");
+        if (exists.ExecuteScalar() is not true) return (null, null);   // a store whose streams all start at 1
+        using var cmd = new NpgsqlCommand($"select data::text from \"{schema}\".mt_doc_streamcheckpoint where id = @id", conn);
+        cmd.Parameters.AddWithValue("id", nodeId);
+        if (cmd.ExecuteScalar() is not string json) return (null, null);
+        using var doc = JsonDocument.Parse(json);
+        var d = doc.RootElement;
+        var seq = d.GetProperty("CheckpointSequence").GetInt64();
+        var recorded = d.GetProperty("StateHash").GetString() ?? "";
+        Talos.Core.State.NodeState state;
+        try { state = Talos.Core.State.NodeState.FromSnapshot(Convert.FromBase64String(d.GetProperty("Snapshot").GetString() ?? "")); }
+        catch (Exception e) when (e is Talos.Core.Errors.SnapshotDecodeException or FormatException)
+        {
+            return (null, new(AuditSeverity.Error, "checkpoint", (ulong)seq, $"the store's checkpoint snapshot at {seq} does not decode: {e.Message}"));
+        }
+        if (state.Hash != recorded)
+            return (null, new(AuditSeverity.Error, "checkpoint", (ulong)seq, $"the store's checkpoint snapshot at {seq} hashes to {state.Hash}, the document says {recorded}"));
+        return (new ExternalStart(state, (ulong)seq, seq, d.GetProperty("CheckpointHash").GetString() ?? ""),
+            new(AuditSeverity.Warning, "compacted", (ulong)seq + 1,
+                $"history before {seq + 1} was compacted on the node before the store received it (checkpoint at {seq}, state hash {recorded})"));
+    }
+
     internal static void CheckSchema(string schema)
     {
         if (schema.Length == 0 || !schema.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))

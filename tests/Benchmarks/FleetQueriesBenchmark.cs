@@ -20,7 +20,7 @@ namespace Talos.Benchmarks;
 /// </summary>
 public sealed class FleetQueriesBenchmark : IBenchmark
 {
-    private const int Nodes = 1000, EventsPerNode = 1000, Runs = 15;
+    private const int Nodes = 1000, EventsPerNode = 1000, AttemptsPerNode = EventsPerNode / 50, Runs = 15;
     private const string Schema = "bench_fleet";
     private static readonly DateTimeOffset T0 = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
@@ -38,7 +38,7 @@ public sealed class FleetQueriesBenchmark : IBenchmark
         var load = Stopwatch.StartNew();
         await CopyEventsAsync(cs, ct);
         await LoadDocumentsAsync(store, ct);
-        await Exec(cs, $"analyze {Schema}.mt_events; analyze {Schema}.mt_doc_nodesummary; analyze {Schema}.mt_doc_nodehead");
+        await Exec(cs, $"analyze {Schema}.mt_events; analyze {Schema}.mt_doc_nodesummary; analyze {Schema}.mt_doc_nodehead; analyze {Schema}.mt_doc_upgradeattempt");
         Console.Error.WriteLine($"  fleet: loaded {Nodes * EventsPerNode:N0} events and {Nodes:N0} summaries in {load.Elapsed.TotalSeconds:F1} s");
 
         var q = new FleetQueries(store);
@@ -58,7 +58,7 @@ public sealed class FleetQueriesBenchmark : IBenchmark
         await Ask("rolled back since", async () => (await q.RolledBackSinceAsync(T0.AddMinutes(500), ct)).Count, 50);
         await Ask("lagging", async () => (await q.LaggingAsync(T0.AddMinutes(100), ct)).Count, 100 + 90);
         await Ask("image inventory", async () => (await q.ImageInventoryAsync(ct)).Count, 5);
-        await Ask("upgrade attempts of one node", async () => (await q.UpgradeAttemptsAsync(NodeId(500), ct)).Count, 1);
+        await Ask("upgrade attempts of one node", async () => (await q.UpgradeAttemptsAsync(NodeId(500), ct)).Count, AttemptsPerNode);
         await Ask("replay one node from the store (1,000 events, chain checked)", async () => (int)(await q.ReplayAsync(NodeId(500), ct)).Version, EventsPerNode);
         await Exec(cs, $"drop schema if exists {Schema} cascade");
         return rows;
@@ -142,10 +142,14 @@ public sealed class FleetQueriesBenchmark : IBenchmark
             Version = $"v1.{i % 5}.0", ImageDigest = Digest(i % 5), SlotADigest = Digest(i % 5), SlotBDigest = Digest((i + 1) % 5), LastSequence = EventsPerNode,
             Rollbacks = i % 10 == 0 ? 1 : 0, LastRollbackAt = i % 10 == 0 ? T0.AddMinutes(i) : null, LastSeen = T0.AddMinutes(i), State = state,
         }).ToList(), cancellation: ct);
-        await store.BulkInsertAsync(Enumerable.Range(0, Nodes).Select(i => new UpgradeHistory
+        await store.BulkInsertAsync(Enumerable.Range(0, Nodes).Select(i => new UpgradeHistory { Id = NodeId(i), AttemptCount = AttemptsPerNode, State = state }).ToList(), cancellation: ct);
+        // One document per attempt: a node upgraded every 50 events, the last attempt of every tenth node rolled back.
+        await store.BulkInsertAsync(Enumerable.Range(0, Nodes).SelectMany(i => Enumerable.Range(1, AttemptsPerNode).Select(k => new UpgradeAttempt
         {
-            Id = NodeId(i), Attempts = [new UpgradeAttempt { StartSequence = 500, Slot = "B", FromVersion = "v1.9.0", ToVersion = "v1.10.0", Outcome = "confirmed", Start = T0 }],
-        }).ToList(), cancellation: ct);
+            Id = UpgradeAttempt.IdOf(NodeId(i), k * 50), NodeId = NodeId(i), StartSequence = k * 50, Slot = k % 2 == 0 ? "A" : "B",
+            FromVersion = $"v1.{k - 1}.0", ToVersion = $"v1.{k}.0", Outcome = k == AttemptsPerNode && i % 10 == 0 ? "rolled-back" : "confirmed",
+            Start = T0.AddMinutes(k), End = T0.AddMinutes(k + 1),
+        })).ToList(), cancellation: ct);
         // 90 of the seen nodes (ids ≥ 100) signed a head the store does not hold yet: lagging by the head.
         await store.BulkInsertAsync(Enumerable.Range(0, Nodes).Select(i => new NodeHead
         {
