@@ -142,14 +142,14 @@ public sealed partial class Simulation(ulong seed, SimImages images, SimReport r
             {
                 // The medium itself lost data: only what no disk can promise is waived (see Simulation.Faults.cs).
                 _mediaDamaged = true;
-                CheckAfterMediaFault(log);
+                CheckAfterMediaFault(log.Records);
             }
             else
             {
                 Invariants.LogPrefix(_node, log, report);
                 Invariants.ConfirmedSlotUntouched(before, _node.Disk, report);
             }
-            _node.ResetReference(log.Select(r => KeyValuePair.Create(r.Sequence, r.Payload.ToArray())), durable: log.Count > 0);
+            _node.ResetReference(log.Records.Select(r => KeyValuePair.Create(r.Sequence, r.Payload.ToArray())), durable: log.Records.Count > 0);
             if (attempt < 3 && _rng.Chance(_o.RecoveryCrashProbability)) _node.Disk.CrashAtWrite = _rng.Below(8);
             if (await _node.PowerOnAsync()) break;
         }
@@ -175,7 +175,7 @@ public sealed partial class Simulation(ulong seed, SimImages images, SimReport r
         Invariants.FoldEqualsState(_node, report, _memo);
         Invariants.NoAnomalies(_node, report);
         if (_node.Runtime.Journal.Log is { } live)
-            Invariants.NoWriteToConfirmedInLog(_memo.ReadAll(live), report);
+            Invariants.NoWriteToConfirmedInLog(_memo.ReadAll(live), report, EventMemo.CheckpointState(live));
     }
 
     /// <summary>
