@@ -229,8 +229,11 @@ public sealed partial class Simulation(ulong seed, SimImages images, SimReport r
     private static string Describe(CrashModel m) =>
         ReferenceEquals(m, CrashModel.DropAll) ? "drop-all" : ReferenceEquals(m, CrashModel.KeepAll) ? "keep-all" : $"keep {m.KeepProbability} tear {m.TearProbability}{(m.TornSectorGarbage ? " garbage" : "")}";
 
+    // Parsed once per host (an immutable record; the operator asked for it several times per step: issue #11 speed).
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Talos.Core.Config.MachineConfig> Configs = new(StringComparer.Ordinal);
+
     internal static Talos.Core.Config.MachineConfig Cfg(string host) =>
-        Talos.Core.Config.MachineConfig.Parse(System.Text.Encoding.UTF8.GetString(SimImages.Config(host)));
+        Configs.GetOrAdd(host, h => Talos.Core.Config.MachineConfig.Parse(System.Text.Encoding.UTF8.GetString(SimImages.Config(h))));
 
     internal static bool IsRefusal(Exception e) => e is TalosException or RollbackRefusedException or NodeNotReadyException or InvalidOperationException;
 }
