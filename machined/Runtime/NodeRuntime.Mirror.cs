@@ -71,7 +71,7 @@ public sealed partial class NodeRuntime
     /// </summary>
     private void ApplyMirrorGuard()
     {
-        if (_meta is { } meta && Config is { } config) meta.AwaitsMirror = config.Audit is { ConnectionString.Length: > 0 };
+        if (_meta is { } meta && Config is { } config) meta.AwaitsMirror = _o.ExternalMirror || config.Audit is { ConnectionString.Length: > 0 };
     }
 
     /// <summary>Loads the node key from STATE, generating it on the first boot (issue #10).</summary>

@@ -50,6 +50,13 @@ public sealed class NodeRuntimeOptions
     /// </summary>
     public Action<Services.ServiceSupervisor>? ServicesCreated { get; init; }
 
+    /// <summary>
+    /// A mirror outside this runtime reads the node's META log and acknowledges what a fleet store holds (the
+    /// simulation's fleet, issue #11): META then keeps unacknowledged records through compaction as with a configured
+    /// store (<c>MetaLog.AwaitsMirror</c>). False in the daemon, where only the machine config's audit store counts.
+    /// </summary>
+    public bool ExternalMirror { get; init; }
+
     /// <summary>Log sink for machined's own log lines (stdout in the daemon).</summary>
     public Action<string>? Log { get; init; }
 

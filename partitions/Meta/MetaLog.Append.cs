@@ -242,6 +242,7 @@ public sealed partial class MetaLog
     // Checkpoints when the batch would pass the threshold; returns what a forced checkpoint dropped, if anything.
     private DropReport? EnsureRoom(long padded)
     {
+        if (CheckpointDueByCount()) TryCheckpointByCount();
         var limit = (long)(_sb.RegionLength * _opt.CheckpointThreshold);
         if (_writePos + padded <= limit) return null;
         var dropped = _opt.SnapshotFolder is not null ? WriteCheckpoint(_opt.ForceDropUnmirrored) : null;
@@ -267,6 +268,7 @@ public sealed partial class MetaLog
         var ts = (_time.GetUtcNow().UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
         var hash = _lastHash.ToArray();
         var newOffsets = new long[batch.Sum(p => p.Entries.Count)];
+        EnsureRegionCapacity(AlignUp(start + batch.Sum(p => p.Entries.Sum(e => (long)RecordFrame.Overhead + e.Payload.Length))));
         var k = 0;
         try
         {

@@ -7,7 +7,8 @@ public sealed partial class MetaLog
     //   2. superblock copy (gen % 2), then the other copy.
     // A crash before step 2 completes for one copy leaves the old superblock pointing at the untouched old region.
     // Returns what was dropped when forceDrop had to drop unmirrored records, else null.
-    private DropReport? WriteCheckpoint(bool forceDrop)
+    // With minDropped > 0 (the record-count trigger) nothing is written unless the checkpoint drops that many records.
+    private DropReport? WriteCheckpoint(bool forceDrop, int minDropped = 0)
     {
         var folder = _opt.SnapshotFolder ?? throw new InvalidOperationException("no SnapshotFolder configured");
         var view = Snapshot();
@@ -19,19 +20,31 @@ public sealed partial class MetaLog
         // Carry every record not yet mirrored; with forceDrop, drop the oldest until the rest fits in half a region.
         // With no fleet store awaiting the records (AwaitsMirror false), nothing needs carrying.
         var mirrored = AwaitsMirror ? _mirrored : lastSeq;
-        var keepFrom = mirrored + 1 < view.FirstSeq ? 0 : (int)Math.Min((ulong)view.Count, mirrored + 1 - view.FirstSeq);
+        var firstUnmirrored = KeepFrom(view, mirrored);
+        // Records the owner still needs in the region (the node: the start of a sequence still running) stay too.
+        var retain = _opt.RetainFrom?.Invoke(snapshot) ?? 0;
+        var keepFrom = retain > 0 ? Math.Min(firstUnmirrored, KeepFrom(view, retain - 1)) : firstUnmirrored;
+        // A count-triggered checkpoint keeps the newest records it need not drop (recent history stays readable).
+        if (minDropped > 0) keepFrom = Math.Min(keepFrom, Math.Max(0, view.Count - minDropped));
+        if (keepFrom < minDropped)
+        {
+            _countRetryAt = view.Count + Math.Max(1, minDropped / 2);   // not worth a region write yet
+            return null;
+        }
         var budget = _sb.RegionLength / 2;
         long BlockBytes(int from) => AlignUp(CheckpointHeader.FixedSize + snapshot.Length) + AlignUp(FrameBytes(view, from));
-        var firstUnmirrored = keepFrom;
+        if (keepFrom < firstUnmirrored && BlockBytes(keepFrom) > budget) keepFrom = firstUnmirrored;   // retention is best effort
         while (BlockBytes(keepFrom) > budget)
         {
-            if (!forceDrop || keepFrom == view.Count)
+            if (!forceDrop || keepFrom == view.Count || minDropped > 0)
                 throw new MetaLogFullException(BlockBytes(keepFrom), _sb.RegionLength, _mirrored,
                     keepFrom == view.Count ? "the snapshot alone exceeds half a region" : "unmirrored records do not fit in a checkpoint");
             keepFrom++;
         }
         var header = BuildHeader(view, previous, lastSeq, snapshot, firstUnmirrored, keepFrom);
-        var region = new byte[_sb.RegionLength];
+        var target = 1 - _sb.ActiveRegion;
+        var writeLength = Math.Max(BlockBytes(keepFrom), DirtyExtent(_sb.RegionStart(target), _sb.RegionLength));
+        var region = new byte[writeLength];
         header.Encode(region);
         long pos = header.BlockLength(_sector);
         var offsets = new long[Math.Max(16, view.Count - keepFrom)];
@@ -43,7 +56,6 @@ public sealed partial class MetaLog
             offsets[i - keepFrom] = pos;
             pos += len;
         }
-        var target = 1 - _sb.ActiveRegion;
         var sb = _sb with { Generation = header.Generation, ActiveRegion = target };
         _dev.Write(sb.RegionStart(target), region);
         _dev.Flush();
@@ -59,10 +71,40 @@ public sealed partial class MetaLog
             _writePos = AlignUp(pos);
         }
         _written = header;
+        _countRetryAt = 0;
         return keepFrom > firstUnmirrored
             ? new DropReport(header.DroppedFrom, header.DroppedTo, header.DroppedHash.ToArray(), header.FirstSequence + (ulong)(view.Count - keepFrom))
             : null;
     }
+
+    // The record-count trigger (MetaLogOptions.CheckpointEveryRecords): enough records in the region, and a checkpoint
+    // would drop at least half of them (so each one makes progress) and carry at most a quarter region of frames (so it
+    // cannot run out of room: then the byte threshold decides, as before).
+    // (The records a checkpoint must retain, MetaLogOptions.RetainFrom, are known only from the folded snapshot: a
+    // checkpoint that would drop too few is abandoned before writing and retried after another half count of records.)
+    private bool CheckpointDueByCount()
+    {
+        var every = _opt.CheckpointEveryRecords;
+        if (every == 0 || _opt.SnapshotFolder is null || _count < Math.Max(every, _countRetryAt)) return false;
+        var view = Snapshot();
+        var lastSeq = view.FirstSeq + (ulong)view.Count - 1;
+        var keepFrom = KeepFrom(view, AwaitsMirror ? _mirrored : lastSeq);
+        return keepFrom >= every / 2 && AlignUp(FrameBytes(view, keepFrom)) <= _sb.RegionLength / 4;
+    }
+
+    // Never forces a drop, and a checkpoint that does not fit (a snapshot over a quarter region) is skipped: it throws
+    // before writing anything, and the byte threshold still guards the region.
+    private void TryCheckpointByCount()
+    {
+        try { WriteCheckpoint(forceDrop: false, minDropped: Math.Max(1, _opt.CheckpointEveryRecords / 2)); }
+        catch (MetaLogFullException) { _countRetryAt = _count + _opt.CheckpointEveryRecords / 2; }
+    }
+
+    private int _countRetryAt;   // the count trigger's next try after an abandoned one (committing thread only)
+
+    // Index in the view of the first record a checkpoint carries over: the one after the mirrored sequence.
+    private static int KeepFrom(View view, ulong mirrored) =>
+        mirrored + 1 < view.FirstSeq ? 0 : (int)Math.Min((ulong)view.Count, mirrored + 1 - view.FirstSeq);
 
     private CheckpointHeader BuildHeader(View view, CheckpointHeader previous, ulong lastSeq, byte[] snapshot, int firstUnmirrored, int keepFrom)
     {

@@ -119,8 +119,7 @@ public sealed partial class MetaLog
     private void LoadRegion(Superblock sb, bool staleCopy)
     {
         var start = sb.RegionStart(sb.ActiveRegion);
-        var region = new byte[sb.RegionLength];
-        ReadTolerant(start, region);
+        var (region, clean) = ReadActiveRegion(sb, start);
         var st = CheckpointHeader.TryDecode(region, out var cp);
         if (st == CheckpointStatus.UnknownVersion) throw new MetaLogUnsupportedVersionException("checkpoint", start, region[9]);
         if (st != CheckpointStatus.Valid) throw new MetaLogCorruptException($"the checkpoint of active region {sb.ActiveRegion} (byte {start}) is damaged");
@@ -129,7 +128,7 @@ public sealed partial class MetaLog
         if (cp.FirstSequence == 0 || cp.FirstSequence > cp.CheckpointSequence + 1)
             throw new MetaLogCorruptException($"checkpoint first sequence {cp.FirstSequence} is inconsistent with checkpoint sequence {cp.CheckpointSequence}");
         var dataStart = cp.BlockLength(_sector);
-        var scan = RegionScanner.Scan(region, dataStart, _sector, cp.FirstSequence, cp.FirstPreviousHash, start);
+        var scan = clean ?? RegionScanner.Scan(region, dataStart, _sector, cp.FirstSequence, cp.FirstPreviousHash, start);
         var lastSeq = cp.FirstSequence + (ulong)scan.Count - 1;
         if (lastSeq < cp.CheckpointSequence)
             throw new MetaLogCorruptException($"region {sb.ActiveRegion} ends at record {lastSeq} but its checkpoint covers {cp.CheckpointSequence}: carried-over records are damaged");

@@ -12,6 +12,22 @@ public sealed class MetaLogOptions
     /// </summary>
     public double CheckpointThreshold { get; init; } = 0.75;
 
+    /// <summary>
+    /// Also checkpoint before a batch once the region holds this many records, provided the checkpoint drops at least
+    /// half of them (records still awaited by the fleet store are carried, see <see cref="MetaLog.AwaitsMirror"/>) and
+    /// what it carries fits in a quarter of a region; otherwise only <see cref="CheckpointThreshold"/> applies.
+    /// Bounds what every open scans and what a node folds at power-on, whatever the region size. Default 0: off
+    /// (checkpoints by <see cref="CheckpointThreshold"/> only). The node sets it (NodeDisk.MetaCheckpointEveryRecords).
+    /// </summary>
+    public int CheckpointEveryRecords { get; init; }
+
+    /// <summary>
+    /// Given a new checkpoint's snapshot, the first sequence whose records the checkpoint must keep in the region
+    /// (0: none), whatever has been mirrored. The node keeps the records of a sequence still running at the checkpoint,
+    /// so that crash recovery, which reads the log, still finds its start. Default: none.
+    /// </summary>
+    public Func<byte[], ulong>? RetainFrom { get; init; }
+
     /// <summary>Largest payload accepted by <see cref="MetaLog.AppendAsync"/>. Default 64 KiB.</summary>
     public int MaxPayload { get; init; } = 64 * 1024;
 
@@ -55,6 +71,8 @@ public sealed class MetaLogOptions
     {
         if (CheckpointThreshold is <= 0.1 or > 1.0)
             throw new ArgumentOutOfRangeException(nameof(CheckpointThreshold), CheckpointThreshold, "must be in (0.1, 1.0]");
+        if (CheckpointEveryRecords is < 0 or 1)
+            throw new ArgumentOutOfRangeException(nameof(CheckpointEveryRecords), CheckpointEveryRecords, "must be 0 (off) or at least 2");
         if (MaxPayload is < 0 or > 16 * 1024 * 1024)
             throw new ArgumentOutOfRangeException(nameof(MaxPayload), MaxPayload, "must be in [0, 16 MiB]");
     }

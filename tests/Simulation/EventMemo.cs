@@ -30,11 +30,18 @@ public sealed class EventMemo
     public List<NodeEvent> ReadAll(MetaLog log) =>
         log.LastSequence == 0 || log.LastSequence < log.FirstSequence ? [] : log.ReadFrom(log.FirstSequence).Select(Decode).ToList();
 
+    /// <summary>The state <paramref name="log"/>'s checkpoint holds (the initial state before the first checkpoint).</summary>
+    public static NodeState CheckpointState(MetaLog log)
+    {
+        var cp = log.Checkpoint;
+        return cp.Snapshot.Length > 0 ? NodeState.FromSnapshot(cp.Snapshot) : NodeState.Initial;
+    }
+
     /// <summary>The state <paramref name="log"/> folds to: checkpoint snapshot, then the records after it (as <c>NodeJournal.Fold</c>).</summary>
     public NodeState Fold(MetaLog log)
     {
         var cp = log.Checkpoint;
-        var state = cp.Snapshot.Length > 0 ? NodeState.FromSnapshot(cp.Snapshot) : NodeState.Initial;
+        var state = CheckpointState(log);
         if (log.LastSequence == 0 || log.LastSequence < log.FirstSequence) return state;
         foreach (var r in log.ReadFrom(log.FirstSequence))
             if (r.Sequence > cp.CheckpointSequence)

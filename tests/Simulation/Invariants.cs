@@ -15,6 +15,13 @@ public sealed class InvariantViolation(int number, string message) : Exception($
     public int Number { get; } = number;
 }
 
+/// <summary>What META holds after a crash: its records (after the checkpoint's compaction) and its last sequence.</summary>
+public sealed record RecoveredLog(IReadOnlyList<LogRecord> Records, ulong LastSequence)
+{
+    /// <summary>No log on the disk.</summary>
+    public static readonly RecoveredLog None = new([], 0);
+}
+
 /// <summary>What the node looked like before an operation (what "old" means in invariants 2, 3 and 5).</summary>
 public sealed record Before(Slot? ConfirmedSlot, string? ConfirmedDigest, string DigestA, string DigestB, string? Config, string? StagedConfig, bool Installed)
 {
@@ -60,13 +67,17 @@ public static class Invariants
             throw new InvariantViolation(2, $"confirmed slot {s} was written: it held {before.ConfirmedDigest}, now {measured ?? "invalid"}");
     }
 
-    /// <summary>2 (from the log): no ImageWrittenToSlot targets the slot that was booted and confirmed at that point.</summary>
-    public static void NoWriteToConfirmedInLog(IReadOnlyList<NodeEvent> events, SimReport r)
+    /// <summary>
+    /// 2 (from the log): no ImageWrittenToSlot targets the slot that was booted and confirmed at that point. The log's
+    /// events are folded from <paramref name="start"/> (the checkpoint's state: the records before it are compacted).
+    /// </summary>
+    public static void NoWriteToConfirmedInLog(IReadOnlyList<NodeEvent> events, SimReport r, NodeState? start = null)
     {
         r.Checked(2);
-        var state = NodeState.Initial;
+        var state = start ?? NodeState.Initial;
         foreach (var e in events)
         {
+            if (e.Sequence <= state.LastSequence) continue;   // carried over for the mirror: already in the checkpoint
             if (e.PayloadCase == NodeEvent.PayloadOneofCase.ImageWrittenToSlot && state.BootedSlot == e.ImageWrittenToSlot.Slot
                 && state.SlotOf(state.BootedSlot).Successful)
                 throw new InvariantViolation(2, $"event {e.Sequence} wrote an image to the confirmed running slot {e.ImageWrittenToSlot.Slot}");
@@ -97,15 +108,16 @@ public static class Invariants
     }
 
     /// <summary>4: the recovered log is a prefix-extension of the acknowledged one: every acknowledged event survives, byte for byte.</summary>
-    public static void LogPrefix(SimNode n, IReadOnlyList<LogRecord> recovered, SimReport r)
+    public static void LogPrefix(SimNode n, RecoveredLog log, SimReport r)
     {
         r.Checked(4);
+        var recovered = log.Records;
         for (var i = 1; i < recovered.Count; i++)
             if (recovered[i].Sequence != recovered[i - 1].Sequence + 1)
                 throw new InvariantViolation(4, $"recovered log has a gap: {recovered[i - 1].Sequence} then {recovered[i].Sequence}");
         if (!n.AckedAreDurable || n.Acked.Count == 0) return;
         var first = recovered.Count > 0 ? recovered[0].Sequence : ulong.MaxValue;
-        var last = recovered.Count > 0 ? recovered[^1].Sequence : 0;
+        var last = log.LastSequence;   // a checkpoint may have compacted every record: its sequence is the end
         var maxAcked = n.Acked.Keys.Max();
         if (last < maxAcked)
             throw new InvariantViolation(4, $"acknowledged event {maxAcked} lost: the recovered log ends at {last}");
@@ -157,19 +169,19 @@ public static class Invariants
             throw new InvariantViolation(7, $"{s.AnomalyCount} anomalies: " + string.Join("; ", s.Anomalies.Select(a => $"#{a.Sequence} {a.Message}")));
     }
 
-    /// <summary>The records of META on <paramref name="disk"/> (empty when the disk has no Talos layout or no log).</summary>
-    public static IReadOnlyList<LogRecord> ReadLog(IBlockDevice disk)
+    /// <summary>The records of META on <paramref name="disk"/> and its last sequence (none when the disk has no Talos layout or no log).</summary>
+    public static RecoveredLog ReadLog(IBlockDevice disk)
     {
         SubDevice meta;
         try { meta = TalosLayout.OpenPartition(disk, "META"); }
-        catch (Exception) { return []; }
+        catch (Exception) { return RecoveredLog.None; }
         try
         {
             using var log = MetaLog.OpenReadOnly(meta);
-            if (log.LastSequence == 0 || log.LastSequence < log.FirstSequence) return [];
-            return log.ReadFrom(log.FirstSequence).Select(x => x with { Payload = x.Payload.ToArray() }).ToList();
+            if (log.LastSequence == 0 || log.LastSequence < log.FirstSequence) return new RecoveredLog([], log.LastSequence);
+            return new RecoveredLog(log.ReadFrom(log.FirstSequence).Select(x => x with { Payload = x.Payload.ToArray() }).ToList(), log.LastSequence);
         }
-        catch (Talos.Core.Errors.TalosException) { return []; }
+        catch (Talos.Core.Errors.TalosException) { return RecoveredLog.None; }
     }
 
     private static string? Measure(IBlockDevice disk, Slot slot)

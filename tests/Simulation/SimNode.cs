@@ -66,6 +66,9 @@ public sealed class SimNode
     /// <summary>Use the daemon's default id source (restarts at op-1 on every power-on) instead of seeded unique ids.</summary>
     public bool DaemonIds { get; init; }
 
+    /// <summary>A fleet mirror outside the runtime reads this node's META (FleetSimulation): compaction keeps what it has not acknowledged.</summary>
+    public bool FleetMirrored { get; set; }
+
     public PowerLossSimulator Disk { get; private set; }
     public VirtualTimeProvider Clock { get; private set; }
     public NodeRuntime Runtime { get; private set; }
@@ -103,6 +106,7 @@ public sealed class SimNode
             // Seeded ids unique per power-on; DaemonIds reproduces machined's default (op-1, op-2, ... again after every start).
             Ids = DaemonIds ? new SequentialIdSource("op") : new SequentialIdSource($"p{_powerOns}.{_rng.Next() % 0xFFFFFF:x6}-op"),
             HealthDeadline = HealthDeadline,
+            ExternalMirror = FleetMirrored,
             ServicesCreated = SlowHealth is { } slow ? services => slow.Attach(services, clock) : null,
         });
         _events = rt.Journal.Subscribe(out _);

@@ -142,14 +142,14 @@ public sealed partial class Simulation(ulong seed, SimImages images, SimReport r
             {
                 // The medium itself lost data: only what no disk can promise is waived (see Simulation.Faults.cs).
                 _mediaDamaged = true;
-                CheckAfterMediaFault(log);
+                CheckAfterMediaFault(log.Records);
             }
             else
             {
                 Invariants.LogPrefix(_node, log, report);
                 Invariants.ConfirmedSlotUntouched(before, _node.Disk, report);
             }
-            _node.ResetReference(log.Select(r => KeyValuePair.Create(r.Sequence, r.Payload.ToArray())), durable: log.Count > 0);
+            _node.ResetReference(log.Records.Select(r => KeyValuePair.Create(r.Sequence, r.Payload.ToArray())), durable: log.Records.Count > 0);
             if (attempt < 3 && _rng.Chance(_o.RecoveryCrashProbability)) _node.Disk.CrashAtWrite = _rng.Below(8);
             if (await _node.PowerOnAsync()) break;
         }
@@ -175,7 +175,7 @@ public sealed partial class Simulation(ulong seed, SimImages images, SimReport r
         Invariants.FoldEqualsState(_node, report, _memo);
         Invariants.NoAnomalies(_node, report);
         if (_node.Runtime.Journal.Log is { } live)
-            Invariants.NoWriteToConfirmedInLog(_memo.ReadAll(live), report);
+            Invariants.NoWriteToConfirmedInLog(_memo.ReadAll(live), report, EventMemo.CheckpointState(live));
     }
 
     /// <summary>
@@ -229,8 +229,11 @@ public sealed partial class Simulation(ulong seed, SimImages images, SimReport r
     private static string Describe(CrashModel m) =>
         ReferenceEquals(m, CrashModel.DropAll) ? "drop-all" : ReferenceEquals(m, CrashModel.KeepAll) ? "keep-all" : $"keep {m.KeepProbability} tear {m.TearProbability}{(m.TornSectorGarbage ? " garbage" : "")}";
 
+    // Parsed once per host (an immutable record; the operator asked for it several times per step: issue #11 speed).
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Talos.Core.Config.MachineConfig> Configs = new(StringComparer.Ordinal);
+
     internal static Talos.Core.Config.MachineConfig Cfg(string host) =>
-        Talos.Core.Config.MachineConfig.Parse(System.Text.Encoding.UTF8.GetString(SimImages.Config(host)));
+        Configs.GetOrAdd(host, h => Talos.Core.Config.MachineConfig.Parse(System.Text.Encoding.UTF8.GetString(SimImages.Config(h))));
 
     internal static bool IsRefusal(Exception e) => e is TalosException or RollbackRefusedException or NodeNotReadyException or InvalidOperationException;
 }

@@ -44,7 +44,7 @@ public sealed class FleetSimulation(ulong seed, SimImages images, IReadOnlyList<
         {
             foreach (var (i, b) in baselines.Index())
             {
-                var (r, failure) = await ModelRunner.StartAsync(images, b, NodeModel.Installed(), seed * 16 + (ulong)i);
+                var (r, failure) = await ModelRunner.StartAsync(images, b, NodeModel.Installed(), seed * 16 + (ulong)i, fleetMirrored: true);
                 nodes.Add(r ?? throw new SimulationException($"node {i}: {failure}"));
             }
             for (var step = 0; step < Steps; step++)

@@ -37,7 +37,9 @@ public static class SimFleetMirror
             }
             return new MirrorResult(appended, version, (long)source.LastSequence - version, conflicts, null);
         }
-        catch (SimStoreUnavailableException e)
+        // A stale version read below the log's first record asks for records a checkpoint compacted after the store
+        // acknowledged them: the runtime restarts its mirror after such a failure (NodeRuntime.Mirror), with a fresh read.
+        catch (Exception e) when (e is SimStoreUnavailableException or Talos.Partitions.Meta.MetaLogCompactedException)
         {
             return new MirrorResult(appended, version, (long)source.LastSequence - version, conflicts, e.Message);
         }

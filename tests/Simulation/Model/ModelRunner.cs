@@ -24,10 +24,10 @@ public sealed class ModelRunner
     /// <summary>The installed node every sequence starts from: its disk image and the node that wrote it (reference history).</summary>
     public sealed record Baseline(IBlockDevice Image, SimNode Origin);
 
-    private ModelRunner(SimImages images, Baseline baseline, NodeModel model, ulong seed)
+    private ModelRunner(SimImages images, Baseline baseline, NodeModel model, ulong seed, bool fleetMirrored)
     {
         _sim = new Simulation(seed, images, new SimReport(), new SimOptions { RecoveryCrashProbability = 0 });
-        Node = new SimNode(images, new SimRng(seed + 1), SimNode.Fork(baseline.Image), baseline.Origin);
+        Node = new SimNode(images, new SimRng(seed + 1), SimNode.Fork(baseline.Image), baseline.Origin) { FleetMirrored = fleetMirrored };
         _sim.Attach(Node);
         _models = [model];
     }
@@ -55,9 +55,9 @@ public sealed class ModelRunner
     }
 
     /// <summary>Powers a node on over <paramref name="baseline"/>; null and a failure when it does not match <paramref name="model"/>.</summary>
-    public static async Task<(ModelRunner? Runner, string? Failure)> StartAsync(SimImages images, Baseline baseline, NodeModel model, ulong seed = 1)
+    public static async Task<(ModelRunner? Runner, string? Failure)> StartAsync(SimImages images, Baseline baseline, NodeModel model, ulong seed = 1, bool fleetMirrored = false)
     {
-        var r = new ModelRunner(images, baseline, model, seed);
+        var r = new ModelRunner(images, baseline, model, seed, fleetMirrored);
         if (!await r.Node.PowerOnAsync()) return (null, "the installed baseline lost power on power-on");
         if (NodeView.Of(r.Node) is var first && first != model.View)
         {
