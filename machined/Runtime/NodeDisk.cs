@@ -13,7 +13,7 @@ namespace Talos.Machined.Runtime;
 /// The node's system disk: the GPT layout and the partitions every layer writes through. A disk without a valid
 /// Talos layout is blank (the node boots into maintenance mode, as from the ISO).
 /// </summary>
-public sealed class NodeDisk(IBlockDevice device, string name, int metaSizeMiB = 4)
+public sealed class NodeDisk(IBlockDevice device, string name, int metaSizeMiB = 4, int metaCheckpointEveryRecords = NodeDisk.DefaultMetaCheckpointEveryRecords)
 {
     /// <summary>The whole disk.</summary>
     public IBlockDevice Device { get; } = device;
@@ -55,13 +55,11 @@ public sealed class NodeDisk(IBlockDevice device, string name, int metaSizeMiB =
     public SubDevice Slot(Slot slot) => Partition(slot == Talos.Api.Events.Slot.A ? "BOOT-A" : "BOOT-B");
 
     /// <summary>
-    /// META checkpoints once its region holds this many records (besides the 75 % byte threshold): every power-on
-    /// scans the region and folds the records after the checkpoint, so this bounds boot work by a record count instead
-    /// of by 3/4 of the region (thousands of records). A count checkpoint keeps the newest half, so the events API
-    /// still serves at least 256 events of history (256 failed a daemon test that reads an upgrade's start back after
-    /// a crash and a boot). Cost: one checkpoint write (block + carried frames + what the other region used) per 256 events.
+    /// The node's default record-count checkpoint (<see cref="NodeRuntimeOptions.MetaCheckpointEveryRecords"/>): every
+    /// power-on scans and folds at most about this many records instead of 3/4 of the region (thousands), and the events
+    /// API still serves at least half of it (1,024 events; upstream keeps a 1,000-event ring in memory).
     /// </summary>
-    public const int MetaCheckpointEveryRecords = 512;
+    public const int DefaultMetaCheckpointEveryRecords = 2048;
 
     /// <summary>Opens (or creates, on a zeroed partition) the META event log.</summary>
     public MetaLog OpenMeta(Guid nodeId, TimeProvider time, Func<RecoveryReport, LogEntry>? repairEvent, Func<DropReport, LogEntry>? dropEvent = null,
@@ -70,7 +68,7 @@ public sealed class NodeDisk(IBlockDevice device, string name, int metaSizeMiB =
         {
             NodeId = nodeId,
             SnapshotFolder = NodeJournal.FoldSnapshot,
-            CheckpointEveryRecords = MetaCheckpointEveryRecords,
+            CheckpointEveryRecords = metaCheckpointEveryRecords,
             // A sequence still running at a checkpoint keeps its records: crash recovery finds it by its SequenceStarted.
             RetainFrom = snapshot => NodeState.FromSnapshot(snapshot).Running?.StartedAt ?? 0,
             RepairEventFactory = repairEvent,

@@ -28,7 +28,7 @@ public sealed partial class NodeRuntime : IAsyncDisposable
     public NodeRuntime(NodeRuntimeOptions options)
     {
         _o = options;
-        Disk = new NodeDisk(options.Disk, options.DiskName, options.MetaSizeMiB);
+        Disk = new NodeDisk(options.Disk, options.DiskName, options.MetaSizeMiB, options.MetaCheckpointEveryRecords);
         Journal = new NodeJournal(options.Time);
         Kernel = new KernelLog(options.Time);
         Tasks = new NodeTasks(this);

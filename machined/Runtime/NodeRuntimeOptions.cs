@@ -66,6 +66,14 @@ public sealed class NodeRuntimeOptions
     /// </summary>
     public int MetaSizeMiB { get; init; } = 4;
 
+    /// <summary>
+    /// META also checkpoints once its region holds this many records (besides the 75 % byte threshold), which bounds
+    /// the records every power-on scans and folds. A count checkpoint keeps the newest half, so the events API still
+    /// serves at least half this many events: the default 2048 keeps at least 1,024, more than upstream's 1,000-event
+    /// ring. 0 turns it off (checkpoints by bytes only). The simulation uses 512 (more compaction crash points per run).
+    /// </summary>
+    public int MetaCheckpointEveryRecords { get; init; } = NodeDisk.DefaultMetaCheckpointEveryRecords;
+
     /// <summary>Safety bound on reboots within one power-on before the runtime stops rebooting (halts).</summary>
     public int MaxReboots { get; init; } = 32;
 }

@@ -17,7 +17,7 @@ public sealed class MetaLogOptions
     /// half of them (records still awaited by the fleet store are carried, see <see cref="MetaLog.AwaitsMirror"/>) and
     /// what it carries fits in a quarter of a region; otherwise only <see cref="CheckpointThreshold"/> applies.
     /// Bounds what every open scans and what a node folds at power-on, whatever the region size. Default 0: off
-    /// (checkpoints by <see cref="CheckpointThreshold"/> only). The node sets it (NodeDisk.MetaCheckpointEveryRecords).
+    /// (checkpoints by <see cref="CheckpointThreshold"/> only). The node sets it (NodeRuntimeOptions.MetaCheckpointEveryRecords, default 2048).
     /// </summary>
     public int CheckpointEveryRecords { get; init; }
 

@@ -185,6 +185,23 @@ public sealed class TheNodeInstallsUpgradesAndRollsBack
     }
 
     [Fact]
+    public async Task Record_count_checkpoints_bound_the_log_and_keep_at_least_1024_events_of_history()
+    {
+        await using var f = await RuntimeFixture.CreateAsync();
+        var node = await InstalledNode(f);
+        for (var i = 0; i < 5000; i += 100)
+            await node.Journal.AppendAsync(Enumerable.Range(i, 100).Select(k => Talos.Core.Events.NodeEvents.Create(0, TimeProvider.System, "", "",
+                e => e.MetaKeySet = new MetaKeySet { Key = 0x20, Value = Google.Protobuf.ByteString.CopyFromUtf8(k.ToString(System.Globalization.CultureInfo.InvariantCulture)) })).ToList(), default);
+        var log = node.Journal.Log!;
+        Assert.True(log.FirstSequence > 1, "5,000 events and no checkpoint");
+        var kept = log.LastSequence - log.FirstSequence + 1;
+        Assert.InRange(kept, 1024ul, (ulong)NodeDisk.DefaultMetaCheckpointEveryRecords + 100);
+        Assert.Equal("4999", node.State.Meta[0x20].ToStringUtf8());
+        AssertDiskFoldEqualsState(f, node);
+        await node.DisposeAsync();
+    }
+
+    [Fact]
     public async Task A_staged_upgrade_writes_now_and_switches_at_the_next_reboot()
     {
         await using var f = await RuntimeFixture.CreateAsync();

@@ -47,7 +47,7 @@ public static class TortureChecks
     {
         var byId = new Dictionary<string, MachineEvent>(StringComparer.Ordinal);
         foreach (var h in history) byId[h.Id] = h;
-        // META checkpoints compact old records (every NodeDisk.MetaCheckpointEveryRecords): the node serves the history
+        // META checkpoints compact old records (NodeRuntimeOptions.MetaCheckpointEveryRecords): the node serves the history
         // from its first record kept; every acknowledged event from there on must be served.
         var firstServed = history.Count > 0 ? ulong.Parse(history[0].Id, CultureInfo.InvariantCulture) : ulong.MaxValue;
         foreach (var e in acknowledged)
