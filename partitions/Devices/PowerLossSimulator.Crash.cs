@@ -11,6 +11,8 @@ public sealed partial class PowerLossSimulator
         ArgumentNullException.ThrowIfNull(model);
         model.Validate();
         var image = DurableDevice();
+        // Latent sector errors of a crashed disk underneath survive this power loss too (until a write remaps them).
+        var latent = _inner is CrashedDisk below ? below.UnreadableSectors.ToArray() : [];
         var rng = new SplitMix64(seed);
         var misdirect = model.MisdirectOneWrite && _pending.Count > 0 ? rng.NextLong(_pending.Count) : -1;
         var outcomes = new List<PendingWriteOutcome>(_pending.Count);
@@ -23,7 +25,7 @@ public sealed partial class PowerLossSimulator
             else if (r < model.KeepProbability + model.TearProbability) outcomes.Add(Tear(image, w, model.TornSectorGarbage, ref rng));
             else outcomes.Add(Dropped(w));
         }
-        return new CrashedDisk(image, UnreadableSectors(model, ref rng), outcomes, seed);
+        return new CrashedDisk(image, UnreadableSectors(model, ref rng).Concat(latent), outcomes, seed);
     }
 
     /// <summary>
@@ -37,13 +39,14 @@ public sealed partial class PowerLossSimulator
             throw new InvalidOperationException($"{_pending.Count} pending writes give 2^{_pending.Count} combinations; raise maxPendingWrites or use Crash(seed, model)");
         var pending = _pending.ToArray(); // snapshot: the enumeration is lazy
         var durable = DurableImage();
+        var latent = _inner is CrashedDisk below ? below.UnreadableSectors.ToArray() : [];
         for (ulong mask = 0; mask < 1UL << pending.Length; mask++)
         {
             var image = MemoryBlockDevice.Adopt((byte[])durable.Clone(), SectorSize);
             var outcomes = new List<PendingWriteOutcome>(pending.Length);
             for (var j = 0; j < pending.Length; j++)
                 outcomes.Add((mask >> j & 1) == 1 ? Keep(image, pending[j]) : Dropped(pending[j]));
-            yield return new CrashedDisk(image, [], outcomes, mask);
+            yield return new CrashedDisk(image, latent, outcomes, mask);
         }
     }
 
@@ -88,11 +91,13 @@ public sealed partial class PowerLossSimulator
     private byte[] DurableImage()
     {
         var image = new byte[Length];
+        // A crashed disk's raw bytes: its unreadable sectors are carried over as such by the caller, not read through.
+        var source = _inner is CrashedDisk below ? below.Image : _inner;
         const int chunk = 1 << 20;
         for (long at = 0; at < Length; at += chunk)
         {
             var n = (int)Math.Min(chunk, Length - at);
-            _inner.Read(at, image.AsSpan((int)at, n));
+            source.Read(at, image.AsSpan((int)at, n));
         }
         for (var i = _pending.Count - 1; i >= 0; i--)
             _pending[i].Old.CopyTo(image.AsSpan((int)_pending[i].Offset));

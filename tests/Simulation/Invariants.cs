@@ -158,6 +158,9 @@ public static class Invariants
         var folded = memo is null ? NodeJournal.Fold(log) : memo.Fold(log);
         if (folded.Hash != n.Runtime.State.Hash)
             throw new InvariantViolation(6, $"fold of META {folded.Hash[..12]} (seq {folded.LastSequence}) != runtime state {n.Runtime.State.Hash[..12]} (seq {n.Runtime.State.LastSequence})");
+        // The fold also says whether the node waits in maintenance mode (nothing booted, or a booted slot without config).
+        if (n.Runtime.Stage is NodeStage.Running or NodeStage.Maintenance && (n.Runtime.Stage == NodeStage.Maintenance) != folded.InMaintenance)
+            throw new InvariantViolation(6, $"the node is {n.Runtime.Stage} but the fold of META says in maintenance = {folded.InMaintenance}");
     }
 
     /// <summary>7: the fold recorded no anomaly (an event that does not fit the state means a broken invariant somewhere).</summary>

@@ -31,4 +31,27 @@ public sealed class WritingOverAnUnreadableSector
         dropped.Read(4 * 512, sector4);
         Assert.All(sector4, b => Assert.Equal(0, b));   // a readable sector reverts to its old bytes as before
     }
+
+    [Fact]
+    public void A_second_power_loss_keeps_the_latent_errors_it_did_not_rewrite()
+    {
+        // Regression (simulation soak, seed > 64): taking the crash image read the unreadable sector and threw.
+        var first = new PowerLossSimulator(new MemoryBlockDevice(16 * 512));
+        first.Write(5 * 512, Enumerable.Repeat((byte)7, 512).ToArray());
+        first.Flush();
+        var next = new PowerLossSimulator(first.Crash(1, new CrashModel { UnreadableSectors = [5, 9] }));
+        next.Write(9 * 512, Enumerable.Repeat((byte)3, 512).ToArray());   // remaps sector 9, still pending
+        foreach (var model in new[] { CrashModel.DropAll, CrashModel.KeepAll, CrashModel.Default })
+        {
+            var again = next.Crash(3, model);
+            Assert.Equal([5L], again.UnreadableSectors.Order());
+            Assert.Throws<SectorReadException>(() => again.Read(5 * 512, new byte[512]));
+            again.Read(9 * 512, new byte[512]);
+            var raw = new byte[512];
+            again.Image.Read(5 * 512, raw);
+            Assert.All(raw, b => Assert.Equal(7, b));   // the medium still holds the old bytes under the error
+        }
+        // Every keep/drop combination too.
+        Assert.All(next.EveryKeepDropCombination(), d => Assert.Equal([5L], d.UnreadableSectors.Order()));
+    }
 }
