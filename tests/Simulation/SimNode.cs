@@ -25,6 +25,7 @@ public sealed class SimNode
     private int _stageChanges;
     private bool _poweredOff;
     private bool _durable;
+    private ulong _lastDrained;   // sequence of the last event drained from the current runtime (0: none yet)
 
     public SimNode(SimImages images, SimRng rng, long diskBytes)
     {
@@ -112,6 +113,7 @@ public sealed class SimNode
             ServicesCreated = SlowHealth is { } slow ? services => slow.Attach(services, clock) : null,
         });
         _events = rt.Journal.Subscribe(out _);
+        _lastDrained = 0;
         rt.StageChanged += _ => Interlocked.Increment(ref _stageChanges);
         rt.PoweredOff += () => _poweredOff = true;
         return rt;
@@ -188,6 +190,8 @@ public sealed class SimNode
         if (_events is null) return;
         while (_events.TryRead(out var e))
         {
+            if (e.Sequence <= _lastDrained) NewHistory(e);
+            _lastDrained = e.Sequence;
             Acked[e.Sequence] = EventCodec.Encode(e);
             if (SlowHealth is { } slow && e.PayloadCase == NodeEvent.PayloadOneofCase.HealthCheckResult && !e.HealthCheckResult.Passed
                 && e.HealthCheckResult.Detail.Contains(Tests.SlowHealth.Pending, StringComparison.Ordinal))
@@ -197,6 +201,30 @@ public sealed class SimNode
         }
         if (!_durable && Runtime.Journal.Log is { } log && Acked.Count > 0 && log.LastSequence >= Acked.Keys.Max()) _durable = true;
     }
+
+    /// <summary>
+    /// The journal numbered from 1 again within one power-on: the node abandoned its disk's history. That is legitimate in
+    /// one case only: the disk stopped being a Talos disk (the compensation of an interrupted <c>partitionDisk</c>, run by
+    /// crash recovery, zeroes the GPT; the boot then finds no partition table), so the node enters maintenance with a
+    /// fresh in-memory journal and the next install wipes META and starts a new log. The events acknowledged before are no
+    /// longer owed by the disk: the reference history restarts with the new one (held in memory until META is attached
+    /// again, see <see cref="Drain"/>). Any other step back in sequence is a journal bug.
+    /// </summary>
+    /// <remarks>
+    /// Before, the reference kept the old history's tail (events 125..230 of seed 99 over the new log's 1..124) and the
+    /// next crash reported acknowledged events lost (issue #11); the node had done what the install's compensation says.
+    /// </remarks>
+    private void NewHistory(NodeEvent e)
+    {
+        if (e.Sequence != 1 || e.PayloadCase != NodeEvent.PayloadOneofCase.MaintenanceEntered)
+            throw new InvariantViolation(4, $"the journal went back from sequence {_lastDrained} to {e.Sequence} ({e.PayloadCase}) without starting a new history");
+        Acked.Clear();
+        _durable = false;
+        NewHistories++;
+    }
+
+    /// <summary>Times a node abandoned its disk's history and started a new one (see <see cref="NewHistory"/>).</summary>
+    public int NewHistories { get; private set; }
 
     /// <summary>
     /// The power fails now: the crash model decides the fate of every unflushed write. The old runtime is abandoned;

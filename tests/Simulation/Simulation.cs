@@ -55,6 +55,9 @@ public sealed partial class Simulation(ulong seed, SimImages images, SimReport r
 
     public ulong Seed { get; } = seed;
 
+    /// <summary>The node under test (the last one, after power losses replaced its runtime and disk).</summary>
+    internal SimNode Node => _node;
+
     /// <summary>The steps so far (printed with a failure).</summary>
     public IReadOnlyList<string> Steps => _steps;
 
@@ -89,6 +92,7 @@ public sealed partial class Simulation(ulong seed, SimImages images, SimReport r
         finally
         {
             SimNode.Abandon(_node.Runtime);
+            if (_node.NewHistories > 0) report.Fault("node abandoned a half-installed disk: new history", _node.NewHistories);
             if (_node.SlowHealth is { } slow)
             {
                 report.Fault("slow health: result held back", slow.Delayed);
