@@ -218,12 +218,12 @@ public sealed class SimNode
     {
         if (e.Sequence != 1 || e.PayloadCase != NodeEvent.PayloadOneofCase.MaintenanceEntered)
             throw new InvariantViolation(4, $"the journal went back from sequence {_lastDrained} to {e.Sequence} ({e.PayloadCase}) without starting a new history");
+        if (_durable) NewHistories++;   // a history the disk held (a restarted in-memory one, never durable, is not counted)
         Acked.Clear();
         _durable = false;
-        NewHistories++;
     }
 
-    /// <summary>Times a node abandoned its disk's history and started a new one (see <see cref="NewHistory"/>).</summary>
+    /// <summary>Times a node abandoned a history its disk held and started a new one (see <see cref="NewHistory"/>).</summary>
     public int NewHistories { get; private set; }
 
     /// <summary>
