@@ -36,9 +36,11 @@ internal static class SimScheduler
         await Gate.WaitAsync();
         ThreadPool.GetMinThreads(out var minW, out var minIo);
         ThreadPool.GetMaxThreads(out var maxW, out var maxIo);
-        // Every pool thread that exists now is either kept blocked by the test host (VSTest's socket loop, xunit's
-        // assembly runner) or is the caller, which returns to the pool at the await below: that one is the simulated CPU.
-        var workers = Math.Max(1, ThreadPool.ThreadCount);
+        // Every pool thread that exists now is kept blocked by the test host (VSTest's socket loop, xunit's assembly
+        // runner), or is the caller, which returns to the pool at the await below (that one is the simulated CPU), or is
+        // idle, left over from earlier work: an idle one counted as a worker would be a second simulated CPU, which made
+        // about one test run in four nondeterministic (real-time waits in the report, SameSeedSameRun failing).
+        var workers = Math.Max(1, ThreadPool.ThreadCount - IdlePoolThreads(minIo, maxIo));
         using var stop = new CancellationTokenSource();
         var watchdog = new Thread(() => Watch(stop.Token, workers, maxIo, minIo)) { IsBackground = true, Name = "sim-pool-watchdog" };
         try
@@ -57,6 +59,26 @@ internal static class SimScheduler
             ThreadPool.SetMinThreads(minW, minIo);
             Gate.Release();
         }
+    }
+
+    /// <summary>
+    /// Pool threads waiting for work right now: with the pool held at its current size, one probe per thread is queued;
+    /// the probes that start within 100 ms found an idle thread (the blocked ones and the caller cannot take one). The
+    /// probes that did not start run, as no-ops, before the simulation's first work item.
+    /// </summary>
+    private static int IdlePoolThreads(int minIo, int maxIo)
+    {
+        var count = ThreadPool.ThreadCount;
+        // No thread injection while probing: the minimum would add threads at once, the maximum later.
+        if (!ThreadPool.SetMinThreads(1, minIo) || !ThreadPool.SetMaxThreads(Math.Max(count, Environment.ProcessorCount), maxIo)) return 0;
+        var started = 0;
+        var release = new ManualResetEventSlim(false);   // not disposed: probes that have not started still wait on it
+        for (var i = 0; i < count; i++)
+            ThreadPool.UnsafeQueueUserWorkItem(_ => { Interlocked.Increment(ref started); release.Wait(); }, null);
+        Thread.Sleep(100);
+        var idle = Volatile.Read(ref started);
+        release.Set();
+        return Math.Min(idle, Math.Max(0, count - 1));
     }
 
     /// <summary>
