@@ -11,8 +11,7 @@ public sealed partial class PowerLossSimulator
         ArgumentNullException.ThrowIfNull(model);
         model.Validate();
         var image = DurableDevice();
-        // Latent sector errors of a crashed disk underneath survive this power loss too (until a write remaps them).
-        var latent = _inner is CrashedDisk below ? below.UnreadableSectors.ToArray() : [];
+        var latent = LatentSectors();
         var rng = new SplitMix64(seed);
         var misdirect = model.MisdirectOneWrite && _pending.Count > 0 ? rng.NextLong(_pending.Count) : -1;
         var outcomes = new List<PendingWriteOutcome>(_pending.Count);
@@ -39,7 +38,7 @@ public sealed partial class PowerLossSimulator
             throw new InvalidOperationException($"{_pending.Count} pending writes give 2^{_pending.Count} combinations; raise maxPendingWrites or use Crash(seed, model)");
         var pending = _pending.ToArray(); // snapshot: the enumeration is lazy
         var durable = DurableImage();
-        var latent = _inner is CrashedDisk below ? below.UnreadableSectors.ToArray() : [];
+        var latent = LatentSectors();
         for (ulong mask = 0; mask < 1UL << pending.Length; mask++)
         {
             var image = MemoryBlockDevice.Adopt((byte[])durable.Clone(), SectorSize);
@@ -49,6 +48,9 @@ public sealed partial class PowerLossSimulator
             yield return new CrashedDisk(image, latent, outcomes, mask);
         }
     }
+
+    /// <summary>Latent sector errors of a crashed disk underneath: they survive this power loss too (until a write remaps them).</summary>
+    private long[] LatentSectors() => _inner is CrashedDisk below ? [.. below.UnreadableSectors] : [];
 
     /// <summary>The model's chosen sectors plus <see cref="CrashModel.ReadErrorsInPendingWrites"/> seed-chosen sectors that pending writes touched.</summary>
     private List<long> UnreadableSectors(CrashModel model, ref SplitMix64 rng)
