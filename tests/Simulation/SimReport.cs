@@ -11,6 +11,23 @@ public sealed record SimOp(string Kind, string Detail, string? Image = null, str
     public override string ToString() => $"{Kind}({Detail})";
 }
 
+/// <summary>Where a run's wall time goes (reported per phase; a phase's time includes the runtime work it drives).</summary>
+public enum SimPhase
+{
+    /// <summary>An operation that ran to its end (the node's own work: sequences, events, slot writes).</summary>
+    Operation,
+    /// <summary>An operation up to the write or operation at which the power failed.</summary>
+    OperationUntilPowerLoss,
+    /// <summary>Taking the post-crash disk image (copy-on-write fork and the crash model's fate of pending writes).</summary>
+    CrashImage,
+    /// <summary>Invariant checks on the crashed disk alone (log prefix, confirmed slot untouched).</summary>
+    CrashChecks,
+    /// <summary>A new runtime's power-on over the crashed disk: META open, fold, crash recovery, boot, until settled.</summary>
+    RecoveryPowerOn,
+    /// <summary>Invariant checks after a step settled (slot digests, fold of META on disk, config, anomalies).</summary>
+    SettledChecks,
+}
+
 /// <summary>
 /// What a simulation run covered: cycles, crash states explored, invariant checks by number, and for every injected
 /// crash the operation, the sequence/phase/tasks that were open when the power failed, and the steps that led there.
@@ -22,6 +39,14 @@ public sealed class SimReport
     private readonly int[] _gcStart = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
     private readonly long _unobservedStart = Interlocked.Read(ref UnhandledLog.UnobservedTaskExceptions);
     private readonly long _ticksStart = Interlocked.Read(ref SimNode.ClockTicks);
+
+    private readonly long[] _phaseTicks = new long[Enum.GetValues<SimPhase>().Length];
+
+    /// <summary>A timestamp for <see cref="Timed"/>.</summary>
+    public static long Now => System.Diagnostics.Stopwatch.GetTimestamp();
+
+    /// <summary>Adds the time since <paramref name="start"/> to <paramref name="phase"/> (reported, never part of the trace).</summary>
+    public void Timed(SimPhase phase, long start) => _phaseTicks[(int)phase] += System.Diagnostics.Stopwatch.GetTimestamp() - start;
 
     public long Cycles { get; private set; }
     public long Crashes { get; private set; }
@@ -69,9 +94,11 @@ public sealed class SimReport
         sb.AppendLine($"invariant checks {TotalChecks}: " + string.Join(", ", Enumerable.Range(1, 7).Select(i => $"#{i}={_checks[i]}")));
         sb.AppendLine($"one simulated CPU: {SimScheduler.OneWorker}, real-time waits {Interlocked.Read(ref SimScheduler.RealTimeWaits)}, pool starvation rescues {Interlocked.Read(ref SimScheduler.StarvationRescues)}");
         sb.AppendLine($"garbage collections gen0/1/2 {GC.CollectionCount(0) - _gcStart[0]}/{GC.CollectionCount(1) - _gcStart[1]}/{GC.CollectionCount(2) - _gcStart[2]}, "
-                      + $"unobserved task exceptions {Interlocked.Read(ref UnhandledLog.UnobservedTaskExceptions) - _unobservedStart}, "
+                      + $"unobserved task exceptions {Interlocked.Read(ref UnhandledLog.UnobservedTaskExceptions) - _unobservedStart} ({UnhandledLog.Kinds()}), "
                       + $"virtual clock ticks {Interlocked.Read(ref SimNode.ClockTicks) - _ticksStart}");
         sb.AppendLine($"wall {Minutes * 60:0.0}s, cycles/min {Cycles / Minutes:0}, crash-recovery cycles/min {CrashStates / Minutes:0}");
+        sb.AppendLine("time by phase: " + string.Join(", ", Enum.GetValues<SimPhase>().Where(p => _phaseTicks[(int)p] > 0)
+            .Select(p => $"{p} {_phaseTicks[(int)p] / (double)System.Diagnostics.Stopwatch.Frequency:0.0}s")));
         sb.AppendLine($"coverage ({Coverage.Count} distinct crash windows):");
         foreach (var (k, v) in Coverage) sb.AppendLine($"  {v,6}  {k}");
         return sb.ToString();

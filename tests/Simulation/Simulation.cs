@@ -109,14 +109,18 @@ public sealed partial class Simulation(ulong seed, SimImages images, SimReport r
         var crashAt = _rng.Chance(_o.CrashProbability) ? ArmCrash(op.Kind) : null;
         var w0 = _node.Disk.WriteCount;
         Step(op + (crashAt is null ? "" : $" [crash at {crashAt}]"));
+        var t = SimReport.Now;
         var ok = await ExecuteAsync(op);
+        report.Timed(ok ? SimPhase.Operation : SimPhase.OperationUntilPowerLoss, t);
         if (ok)
         {
             op.Completed = true;
             _node.Disk.CrashAtWrite = null;
             _node.Disk.CrashAtOperation = null;
             _writeEstimate[op.Kind] = Math.Max(_writeEstimate.GetValueOrDefault(op.Kind), _node.Disk.WriteCount - w0);
+            t = SimReport.Now;
             CheckSettled(before, op, crashed: false);
+            report.Timed(SimPhase.SettledChecks, t);
             return;
         }
         await RecoverAsync(before, op);
@@ -138,7 +142,10 @@ public sealed partial class Simulation(ulong seed, SimImages images, SimReport r
             var where = $"{op.Kind} → {running?.Name ?? "-"}/{running?.Phase ?? "-"}/[{string.Join(",", running?.OpenTasks ?? [])}]" + (attempt > 0 ? " (during recovery)" : "");
             var (crashSeed, model) = attempt == 0 && fixedCrash is { } fc ? fc : (_rng.Next(), _rng.Pick(Models));
             var media = fixedCrash is null ? MaybeMediaFault(ref model) : null;
+            var t = SimReport.Now;
             var crashed = _node.PowerLoss(crashSeed, model);
+            report.Timed(SimPhase.CrashImage, t);
+            t = SimReport.Now;
             report.Crash(where, () => $"seed {Seed}: {string.Join(" ; ", _steps)} ; CRASH {where} {crashed}");
             Step($"power lost ({where}; {Describe(model)}{(media is null ? "" : "; " + media)})");
             var log = Invariants.ReadLog(_node.Disk);
@@ -153,14 +160,22 @@ public sealed partial class Simulation(ulong seed, SimImages images, SimReport r
                 Invariants.LogPrefix(_node, log, report);
                 Invariants.ConfirmedSlotUntouched(before, _node.Disk, report);
             }
+            report.Timed(SimPhase.CrashChecks, t);
             _node.ResetReference(log.Records.Select(r => KeyValuePair.Create(r.Sequence, r.Payload.ToArray())), durable: log.Records.Count > 0);
             if (attempt < 3 && _rng.Chance(_o.RecoveryCrashProbability)) _node.Disk.CrashAtWrite = _rng.Below(8);
-            if (await _node.PowerOnAsync()) break;
+            t = SimReport.Now;
+            var on = await _node.PowerOnAsync();
+            report.Timed(SimPhase.RecoveryPowerOn, t);
+            if (on) break;
         }
         _node.Disk.CrashAtWrite = null;
+        var t1 = SimReport.Now;
         if (!await _node.SettleAsync(_node.StageChanges, expectChange: false, "recovery"))
             throw new SimulationException("power lost after recovery with no crash point set");
+        report.Timed(SimPhase.RecoveryPowerOn, t1);
+        t1 = SimReport.Now;
         CheckSettled(before, op, crashed: true);
+        report.Timed(SimPhase.SettledChecks, t1);
     }
 
     internal void CheckSettled(Before before, SimOp op, bool crashed)
