@@ -35,6 +35,9 @@ public sealed partial class NodeRuntime
 
     internal async Task AttachNewMetaAsync(CancellationToken ct)
     {
+        // The journal has no log here (formatPartitions checks it), so a log object still held is not in use: close it
+        // rather than drop it (an open log keeps its device, and a writer thread if it started one).
+        _meta?.Dispose();
         _meta = Disk.OpenMeta(_o.Guids.Next(), _o.Time, RepairEvent, DropEvent, SignCheckpoint);
         ApplyMirrorGuard();
         await Journal.AttachAsync(_meta, ct);
