@@ -52,9 +52,30 @@ public static class EventCodec
         }
         if (e.PayloadCase == NodeEvent.PayloadOneofCase.None)
             throw new EventDecodeException("no known payload", bytes.Length);
-        if (!bytes.SequenceEqual(e.ToByteArray()))
+        if (!IsCanonical(e, bytes))
             throw new EventDecodeException("not in canonical form (unknown fields or non-canonical encoding)", bytes.Length);
         return e;
+    }
+
+    // Re-encodes into a stack or pooled buffer, not a fresh array per event (every META record is decoded at boot).
+    // A size mismatch already proves the bytes are not canonical, so most garbage is rejected without encoding.
+    private static bool IsCanonical(NodeEvent e, ReadOnlySpan<byte> bytes)
+    {
+        var size = e.CalculateSize();
+        if (size != bytes.Length) return false;
+        const int StackLimit = 512;
+        byte[]? rented = size > StackLimit ? System.Buffers.ArrayPool<byte>.Shared.Rent(size) : null;
+        try
+        {
+            var buffer = rented is null ? stackalloc byte[StackLimit] : rented;
+            var canonical = buffer[..size];
+            e.WriteTo(canonical);
+            return bytes.SequenceEqual(canonical);
+        }
+        finally
+        {
+            if (rented is not null) System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+        }
     }
 
     /// <summary>Decodes bytes that a META frame declared to have <paramref name="typeCode"/>.</summary>

@@ -4,6 +4,7 @@ using Talos.Core.Events;
 using Talos.Core.State;
 using Talos.Partitions.Meta;
 using Talos.Sequencer.Journal;
+using Talos.Sequencer.Recovery;
 
 namespace Talos.Machined.Runtime;
 
@@ -15,7 +16,7 @@ namespace Talos.Machined.Runtime;
 /// Subscribers (the Events API, talosctl --wait) get every event after it is durable; a subscriber that falls more
 /// than 4096 events behind is dropped and must resume from the log by sequence number.
 /// </summary>
-public sealed class NodeJournal : INodeEventSink
+public sealed class NodeJournal : INodeEventSink, IRecoveryEventSource
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly TimeProvider _time;
@@ -24,6 +25,10 @@ public sealed class NodeJournal : INodeEventSink
     private readonly object _subGate = new();
     private MetaLog? _log;
     private NodeState _state = NodeState.Initial;
+    private RecoveryView? _recovery;
+
+    // What the attach fold kept for crash recovery, valid while the log it was read from has not moved.
+    private sealed record RecoveryView(MetaLog Log, ulong FirstSequence, ulong LastSequence, IReadOnlyList<JournalEvent> Events);
 
     /// <summary>Creates a journal with no log attached yet.</summary>
     public NodeJournal(TimeProvider time) => _time = time;
@@ -47,11 +52,18 @@ public sealed class NodeJournal : INodeEventSink
         try
         {
             _log = log;
-            var state = Fold(log);
+            var scan = new InterruptedScan();
+            var state = Fold(log, scan);
             var held = _pending.ToList();
             _pending.Clear();
             Volatile.Write(ref _state, state);
-            if (held.Count > 0) await AppendLockedAsync(held, ct);
+            var first = log.FirstSequence;
+            if (held.Count > 0)
+            {
+                await AppendLockedAsync(held, ct);
+                foreach (var e in held) Offer(scan, e);
+            }
+            _recovery = new RecoveryView(log, first, log.LastSequence, scan.Retained);
             return State;
         }
         finally { _gate.Release(); }
@@ -61,15 +73,47 @@ public sealed class NodeJournal : INodeEventSink
     /// The state a META log holds: its checkpoint snapshot (if any) plus every later record. Records carried over
     /// from before the checkpoint (kept for the mirror) are already in the snapshot and are skipped.
     /// </summary>
-    public static NodeState Fold(MetaLog log)
+    public static NodeState Fold(MetaLog log) => Fold(log, null);
+
+    /// <summary>
+    /// <see cref="Fold(MetaLog)"/> that also offers every readable record (carried-over ones too, as
+    /// <see cref="ReadAll"/> returns them) to <paramref name="scan"/>, decoding each record once.
+    /// </summary>
+    private static NodeState Fold(MetaLog log, InterruptedScan? scan)
     {
         var cp = log.Checkpoint;
         var state = cp.Snapshot.Length > 0 ? NodeState.FromSnapshot(cp.Snapshot) : NodeState.Initial;
         if (log.LastSequence == 0 || log.LastSequence < log.FirstSequence) return state;
         foreach (var r in log.ReadFrom(log.FirstSequence))
-            if (r.Sequence > cp.CheckpointSequence)
-                state = NodeState.Apply(state, EventCodec.Decode(r.Payload.Span, r.EventType));
+        {
+            var folded = r.Sequence > cp.CheckpointSequence;
+            if (!folded && scan is null) continue;
+            var e = EventCodec.Decode(r.Payload.Span, r.EventType);
+            if (folded) state = NodeState.Apply(state, e);
+            if (scan is not null) Offer(scan, e);
+        }
         return state;
+    }
+
+    private static void Offer(InterruptedScan scan, NodeEvent e)
+    {
+        if (NodeEventMapping.FromNodeEvent(e) is { } j) scan.Add(j);
+    }
+
+    /// <inheritdoc />
+    public bool TryTakeRecoveryEvents(out IReadOnlyList<JournalEvent> events)
+    {
+        // Taken once: the view is only for the recovery right after attach, and holds memory until then.
+        var view = Interlocked.Exchange(ref _recovery, null);
+        var log = _log;
+        if (view is not null && ReferenceEquals(view.Log, log)
+            && log.FirstSequence == view.FirstSequence && log.LastSequence == view.LastSequence)
+        {
+            events = view.Events;
+            return true;
+        }
+        events = [];
+        return false;
     }
 
     /// <summary>The META log's checkpoint folder: previous snapshot + records → new snapshot (pure).</summary>
@@ -83,12 +127,17 @@ public sealed class NodeJournal : INodeEventSink
     }
 
     /// <summary>Detaches the log (the disk is closed: power off, reboot). The in-memory state is kept.</summary>
-    public void Detach() => _log = null;
+    public void Detach()
+    {
+        _log = null;
+        _recovery = null;
+    }
 
     /// <summary>Forgets everything (a power-on starts from the disk alone).</summary>
     public void Reset()
     {
         _log = null;
+        _recovery = null;
         _pending.Clear();
         Volatile.Write(ref _state, NodeState.Initial);
     }
@@ -146,6 +195,7 @@ public sealed class NodeJournal : INodeEventSink
 
     private async Task<ulong> AppendLockedAsync(IReadOnlyList<NodeEvent> events, CancellationToken ct)
     {
+        _recovery = null; // the log moves: what the attach fold kept no longer describes it
         var next = State.LastSequence + 1;
         var numbered = events.Select((e, i) => e.WithSequence(next + (ulong)i)).ToList();
         if (_log is { } log)

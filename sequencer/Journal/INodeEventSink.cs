@@ -42,4 +42,23 @@ public sealed class NodeEventJournal(INodeEventSink sink, TimeProvider time) : I
     public ValueTask<IReadOnlyList<JournalEvent>> ReadAllAsync(CancellationToken ct) =>
         ValueTask.FromResult<IReadOnlyList<JournalEvent>>(
             sink.ReadAll().Select(NodeEventMapping.FromNodeEvent).OfType<JournalEvent>().ToArray());
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<JournalEvent>> ReadForRecoveryAsync(CancellationToken ct) =>
+        sink is IRecoveryEventSource source && source.TryTakeRecoveryEvents(out var kept)
+            ? ValueTask.FromResult(kept)
+            : ReadAllAsync(ct);
+}
+
+/// <summary>
+/// A sink that already read its log once (the fold at boot) and kept what crash recovery needs, so recovery does not
+/// read and decode the whole log again.
+/// </summary>
+public interface IRecoveryEventSource
+{
+    /// <summary>
+    /// Hands over the kept events (see <see cref="ISequenceJournal.ReadForRecoveryAsync"/>) if they still describe the
+    /// log as it is now; false once the log has moved or they were taken (callers then read the whole log).
+    /// </summary>
+    bool TryTakeRecoveryEvents(out IReadOnlyList<JournalEvent> events);
 }

@@ -12,6 +12,12 @@ public interface ISequenceJournal
 
     /// <summary>Every durable event, oldest first (crash recovery reads this at boot).</summary>
     ValueTask<IReadOnlyList<JournalEvent>> ReadAllAsync(CancellationToken ct);
+
+    /// <summary>
+    /// The events crash recovery needs: any subset of <see cref="ReadAllAsync"/> over which
+    /// <c>JournalAnalysis.FindInterrupted</c> gives the same result (e.g. only the runs still open). Defaults to all.
+    /// </summary>
+    ValueTask<IReadOnlyList<JournalEvent>> ReadForRecoveryAsync(CancellationToken ct) => ReadAllAsync(ct);
 }
 
 /// <summary>

@@ -48,7 +48,7 @@ public sealed class CrashRecovery(ISequenceJournal journal, ITaskCatalog catalog
     public async Task<IReadOnlyList<RecoveryReport>> RecoverAsync(Func<InterruptedSequence, ISequenceRequest?> resolve, INodeFacts facts, CancellationToken ct)
     {
         var reports = new List<RecoveryReport>();
-        foreach (var s in JournalAnalysis.FindInterrupted(await journal.ReadAllAsync(ct)))
+        foreach (var s in JournalAnalysis.FindInterrupted(await journal.ReadForRecoveryAsync(ct)))
             reports.Add(await RecoverOneAsync(s, resolve(s), facts, ct));
         return reports;
     }
