@@ -2,7 +2,7 @@ namespace Talos.Simulation.Tests;
 
 /// <summary>
 /// One simulated CPU. While a simulation runs, the thread pool gets exactly one worker beyond those the test host
-/// itself keeps blocked (VSTest's socket loop, xunit's assembly runner), so every piece of the node runtime (its
+/// itself keeps blocked (VSTest's socket loop, the adapter's assembly runner), so every piece of the node runtime (its
 /// <c>Task.Run</c>s, timer continuations, the sequence runner, the slot writer's hash task) runs on one thread, in the
 /// order the work was queued: a deterministic interleaving without changing a line of the runtime. The driver moves
 /// the virtual clock only at quiescent points (<see cref="IsQuiescent"/>), so which timers are armed when the clock
@@ -31,15 +31,24 @@ internal static class SimScheduler
     public static bool OneWorker { get; private set; }
 
     /// <summary>Runs <paramref name="body"/> on the thread pool limited to one free worker; restores the limits after.</summary>
-    public static async Task RunAsync(Func<Task> body)
+    /// <remarks>
+    /// The limits are set from a pool thread of our own, never from xunit's caller: that caller does not return to the
+    /// pool. The first test is called on the pool thread that runs the VSTest adapter's <c>RunTestsInAssembly</c>, which
+    /// then blocks until the whole assembly has run; later tests are called on xunit's own worker threads (its
+    /// <c>AsyncTestSyncContext</c> resumes the previous test there), which are not pool threads. Counting the caller as the
+    /// simulated CPU left the simulation with no worker at all until the watchdog added one, 2 s into every run.
+    /// </remarks>
+    public static Task RunAsync(Func<Task> body) => Task.Run(() => RunOnPoolAsync(body));
+
+    private static async Task RunOnPoolAsync(Func<Task> body)
     {
-        await Gate.WaitAsync();
+        await Gate.WaitAsync().ConfigureAwait(false);
         ThreadPool.GetMinThreads(out var minW, out var minIo);
         ThreadPool.GetMaxThreads(out var maxW, out var maxIo);
-        // Every pool thread that exists now is kept blocked by the test host (VSTest's socket loop, xunit's assembly
-        // runner), or is the caller, which returns to the pool at the await below (that one is the simulated CPU), or is
-        // idle, left over from earlier work: an idle one counted as a worker would be a second simulated CPU, which made
-        // about one test run in four nondeterministic (real-time waits in the report, SameSeedSameRun failing).
+        // Every pool thread that exists now is kept blocked by the test host (VSTest's socket loop, the adapter's
+        // RunTestsInAssembly), or is this one, which returns to the pool at the await below (that one is the simulated
+        // CPU), or is idle, left over from earlier work: an idle one counted as a worker would be a second simulated CPU,
+        // which made about one test run in four nondeterministic (real-time waits in the report, SameSeedSameRun failing).
         var workers = Math.Max(1, ThreadPool.ThreadCount - IdlePoolThreads(minIo, maxIo));
         using var stop = new CancellationTokenSource();
         var watchdog = new Thread(() => Watch(stop.Token, workers, maxIo, minIo)) { IsBackground = true, Name = "sim-pool-watchdog" };
@@ -49,7 +58,7 @@ internal static class SimScheduler
             // leaves the simulated CPU parked until the starvation heuristic injects a thread (half a second each time).
             OneWorker = ThreadPool.SetMinThreads(1, minIo) && ThreadPool.SetMaxThreads(workers, maxIo) && ThreadPool.SetMinThreads(workers, minIo);
             watchdog.Start();
-            await Task.Run(body);
+            await Task.Run(body).ConfigureAwait(false);
         }
         finally
         {
@@ -82,9 +91,9 @@ internal static class SimScheduler
     }
 
     /// <summary>
-    /// When the test host blocks one more pool thread than it did at the start (xunit waits on the thread that called
-    /// the test), queued work stops being processed: then, and only then, the limit grows by one. Work was already
-    /// stalled, so the extra worker never runs beside a running simulation thread.
+    /// A safety net, expected never to fire (reported with every summary): if a pool thread the count took for the
+    /// simulated CPU blocks after all, queued work stops being processed; then, and only then, the limit grows by one.
+    /// Work was already stalled, so the extra worker never runs beside a running simulation thread.
     /// </summary>
     private static void Watch(CancellationToken stop, int workers, int maxIo, int ioMin)
     {
