@@ -18,9 +18,12 @@ public sealed class SameSeedSameRun
     {
         Assert.True(SimScheduler.OneWorker, "the thread pool could not be limited to one worker: runs cannot be deterministic");
         var images = await SimImages.GetAsync();
+        var rescues = Interlocked.Read(ref SimScheduler.StarvationRescues);
         var first = await RunAsync(seed, images);
         var second = await RunAsync(seed, images);
         Assert.True(first.Trace.Count > 5, $"seed {seed} traced only {first.Trace.Count} settled steps");
+        // The simulated CPU never stalled: a rescue adds a worker (a second CPU), and it once cost every run 2 s.
+        Assert.Equal(rescues, Interlocked.Read(ref SimScheduler.StarvationRescues));
         var at = first.Trace.Zip(second.Trace).TakeWhile(p => p.First == p.Second).Count();
         Assert.True(first.TraceHash() == second.TraceHash(),
             $"seed {seed} ran differently the second time, from trace line {at}:\n  " + string.Join("\n  ", first.Trace.Skip(Math.Max(0, at - 3)).Take(5))
