@@ -88,7 +88,7 @@ public sealed partial class MetaLog
     private bool IsInterruptedCreation()
     {
         var (off, len) = Superblock.Layout(_dev.Length, _sector);
-        var region = new byte[len];
+        var region = GC.AllocateUninitializedArray<byte>((int)len);   // ReadTolerant defines every byte
         ReadTolerant(off, region);
         if (CheckpointHeader.TryDecode(region, out var cp) != CheckpointStatus.Valid) return false;
         return cp!.Generation == 1 && cp.CheckpointSequence == 0 && cp.FirstSequence == 1 && cp.Snapshot.Length == 0
@@ -101,14 +101,17 @@ public sealed partial class MetaLog
         var zeros = new byte[32];
         var cp = new CheckpointHeader(1, 0, zeros, 1, zeros, 0, 0, 0, zeros, []);
         var sb = new Superblock(1, _opt.NodeId, _sector, _dev.Length, off, len, 0);
-        var region = new byte[len];
-        cp.Encode(region);
         if (_readOnly)
         {
-            Install(sb, cp, region, new RegionScanner.Result([], 0, cp.BlockLength(_sector), zeros, TruncationReason.None, 0, ""));
+            // Nothing is written, so the in-memory region needs only the checkpoint block (it is never appended to).
+            var block = new byte[cp.BlockLength(_sector)];
+            cp.Encode(block);
+            Install(sb, cp, block, new RegionScanner.Result([], 0, cp.BlockLength(_sector), zeros, TruncationReason.None, 0, ""));
             Recovery = new RecoveryReport(RecoveryOutcome.Created, TruncationReason.None, 0, -1, 0, false, "zeroed partition: empty log (read-only, nothing created)");
             return;
         }
+        var region = new byte[len];
+        cp.Encode(region);
         _dev.Write(off, region);
         _dev.Flush();
         WriteSuperblocks(sb);
