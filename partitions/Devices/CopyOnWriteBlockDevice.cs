@@ -103,7 +103,7 @@ public sealed class CopyOnWriteBlockDevice : IBlockDevice, IDataExtents
             var page = offset / PageSize;
             var within = (int)(offset % PageSize);
             var n = Math.Min(data.Length, PageSize - within);
-            data[..n].CopyTo(WritablePage(page).AsSpan(within, n));
+            if (!WritesZeroPage(page, within, data[..n])) data[..n].CopyTo(WritablePage(page).AsSpan(within, n));
             offset += n;
             data = data[n..];
         }
@@ -140,6 +140,22 @@ public sealed class CopyOnWriteBlockDevice : IBlockDevice, IDataExtents
 
     /// <inheritdoc />
     public void Dispose() { }
+
+    /// <summary>
+    /// A write of zeros over a whole page whose base is zero: the page goes back to "never written" (it reads as zero
+    /// either way) instead of taking 4 KiB. Why: META zeroes whole regions (creation, checkpoints) and the simulation
+    /// crash-copies those disks thousands of times; unwritten pages are also what <see cref="TryFindData"/> can skip.
+    /// Forks keep their own copy of the page map, so dropping the page here never changes a fork.
+    /// </summary>
+    private bool WritesZeroPage(long page, int within, ReadOnlySpan<byte> chunk)
+    {
+        if (within != 0 || chunk.Length != Math.Min(PageSize, Length - page * PageSize)) return false;
+        if (_baseData is { } b && b[page]) return false;
+        if (chunk.ContainsAnyExcept((byte)0)) return false;
+        _pages.Remove(page);
+        _owned.Remove(page);
+        return true;
+    }
 
     /// <summary>The page, owned by this device: copied from the shared page or the base on first write.</summary>
     private byte[] WritablePage(long page)

@@ -156,6 +156,26 @@ public sealed class DataExtentsTests : IDisposable
     }
 
     [Fact]
+    public void Zeroing_a_whole_page_gives_it_back_but_never_changes_a_fork()
+    {
+        var cow = new CopyOnWriteBlockDevice(64 * 1024);
+        var ones = Enumerable.Repeat((byte)1, 8192).ToArray();
+        cow.Write(4096, ones);
+        var fork = cow.Fork();
+        cow.Write(0, new byte[16384]);   // pages 0-3 zero: 1 and 2 were written, now they are not
+        Assert.Equal(0, cow.WrittenPages);
+        Assert.False(DataExtents.TryFindData(cow, 0, cow.Length, out _, out _));
+        Assert.Equal(new byte[cow.Length], cow.ToArray());
+        Assert.Equal(ones, fork.ToArray().AsSpan(4096, 8192).ToArray());
+        cow.Write(4096, new byte[512]);   // a partial page of zeros is an ordinary write
+        Assert.Equal(1, cow.WrittenPages);
+        var based = CopyOnWriteBlockDevice.FromImage(Enumerable.Repeat((byte)9, 8192).ToArray());
+        based.Write(0, new byte[4096]);   // over a non-zero base the zeros must be kept
+        Assert.Equal(new byte[4096], based.ToArray().AsSpan(0, 4096).ToArray());
+        Assert.Equal(1, based.WrittenPages);
+    }
+
+    [Fact]
     public void Holes_of_a_sparse_image_file_are_skipped()
     {
         var path = Path.Combine(_dir, "sparse.img");
