@@ -163,9 +163,10 @@ public sealed class CopyOnWriteBlockDevice : IBlockDevice, IDataExtents
         if (_owned.Contains(page)) return _pages[page];
         // The last page of a device whose length is not a multiple of the page size is shorter.
         var size = (int)Math.Min(PageSize, Length - page * PageSize);
-        var copy = new byte[size];
-        if (_pages.TryGetValue(page, out var shared)) shared.CopyTo(copy, 0);
-        else ReadBase(page * PageSize, copy);
+        byte[] copy;
+        if (_pages.TryGetValue(page, out var shared)) copy = (byte[])shared.Clone();
+        else if (_base.IsEmpty) copy = new byte[size];
+        else ReadBase(page * PageSize, copy = GC.AllocateUninitializedArray<byte>(size));   // every byte copied from the base
         _pages[page] = copy;
         _owned.Add(page);
         return copy;

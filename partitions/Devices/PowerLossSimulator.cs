@@ -82,7 +82,7 @@ public sealed partial class PowerLossSimulator : IBlockDevice, IDataExtents
         ThrowIfDead();
         if (CrashAtWrite == WriteCount || CrashAtOperation == OperationCount) Die(WriteCount);
         if (data.Length == 0) { WriteCount++; OperationCount++; return; }
-        var old = new byte[data.Length];
+        var old = GC.AllocateUninitializedArray<byte>(data.Length);   // ReadOld defines every byte (read, or 0xFF)
         ReadOld(offset, old); // also validates alignment and range before anything is recorded
         _inner.Write(offset, data);
         _pending.Add(new PendingWrite(WriteCount, offset, old, data.ToArray()));
