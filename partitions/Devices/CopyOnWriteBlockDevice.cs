@@ -11,23 +11,25 @@ namespace Talos.Partitions.Devices;
 /// state was most of the simulator's allocation and a large share of its time (issue #11). With this device a crash image
 /// is a fork plus the few pages the crash changes. Not thread-safe (like every simulated disk: one node owns it).
 /// </remarks>
-public sealed class CopyOnWriteBlockDevice : IBlockDevice
+public sealed class CopyOnWriteBlockDevice : IBlockDevice, IDataExtents
 {
     private readonly ReadOnlyMemory<byte> _base;   // empty: an all-zero base
+    private readonly bool[]? _baseData;   // per page: the base page holds a non-zero byte (null: all-zero base); shared by forks
     private readonly Dictionary<long, byte[]> _pages;
     private HashSet<long> _owned;   // pages this device may write in place (not shared with a fork)
 
     /// <summary>Creates a zero-filled device of <paramref name="length"/> bytes (no memory is taken until pages are written).</summary>
     public CopyOnWriteBlockDevice(long length, int sectorSize = 512)
-        : this(ReadOnlyMemory<byte>.Empty, length, sectorSize, new Dictionary<long, byte[]>(), [])
+        : this(ReadOnlyMemory<byte>.Empty, null, length, sectorSize, new Dictionary<long, byte[]>(), [])
     {
     }
 
-    private CopyOnWriteBlockDevice(ReadOnlyMemory<byte> @base, long length, int sectorSize, Dictionary<long, byte[]> pages, HashSet<long> owned)
+    private CopyOnWriteBlockDevice(ReadOnlyMemory<byte> @base, bool[]? baseData, long length, int sectorSize, Dictionary<long, byte[]> pages, HashSet<long> owned)
     {
         if (sectorSize is not (512 or 4096)) throw new ArgumentOutOfRangeException(nameof(sectorSize), sectorSize, "sector size must be 512 or 4096");
         if (length <= 0 || length % sectorSize != 0) throw new ArgumentOutOfRangeException(nameof(length), length, $"length must be a positive multiple of {sectorSize}");
         _base = @base;
+        _baseData = baseData;
         _pages = pages;
         _owned = owned;
         SectorSize = sectorSize;
@@ -37,8 +39,13 @@ public sealed class CopyOnWriteBlockDevice : IBlockDevice
     /// <summary>
     /// A device whose initial content is a copy of <paramref name="image"/> (copied once; forks share it).
     /// </summary>
-    public static CopyOnWriteBlockDevice FromImage(ReadOnlySpan<byte> image, int sectorSize = 512) =>
-        new(image.ToArray(), image.Length, sectorSize, new Dictionary<long, byte[]>(), []);
+    public static CopyOnWriteBlockDevice FromImage(ReadOnlySpan<byte> image, int sectorSize = 512)
+    {
+        var baseData = new bool[(image.Length + PageSize - 1) / PageSize];
+        for (var p = 0; p < baseData.Length; p++)
+            baseData[p] = image.Slice(p * PageSize, Math.Min(PageSize, image.Length - p * PageSize)).ContainsAnyExcept((byte)0);
+        return new(image.ToArray(), baseData, image.Length, sectorSize, new Dictionary<long, byte[]>(), []);
+    }
 
     /// <summary>Page size: a whole number of sectors, so no sector straddles two pages.</summary>
     public const int PageSize = 4096;
@@ -59,7 +66,7 @@ public sealed class CopyOnWriteBlockDevice : IBlockDevice
     public CopyOnWriteBlockDevice Fork()
     {
         _owned = [];   // every page is now shared: the next write to it copies it
-        return new CopyOnWriteBlockDevice(_base, Length, SectorSize, new Dictionary<long, byte[]>(_pages), []);
+        return new CopyOnWriteBlockDevice(_base, _baseData, Length, SectorSize, new Dictionary<long, byte[]>(_pages), []);
     }
 
     /// <summary>The whole content as one array (tests and diagnostics; a full copy).</summary>
@@ -96,7 +103,7 @@ public sealed class CopyOnWriteBlockDevice : IBlockDevice
             var page = offset / PageSize;
             var within = (int)(offset % PageSize);
             var n = Math.Min(data.Length, PageSize - within);
-            data[..n].CopyTo(WritablePage(page).AsSpan(within, n));
+            if (!WritesZeroPage(page, within, data[..n])) data[..n].CopyTo(WritablePage(page).AsSpan(within, n));
             offset += n;
             data = data[n..];
         }
@@ -105,11 +112,50 @@ public sealed class CopyOnWriteBlockDevice : IBlockDevice
     /// <inheritdoc />
     public void Flush() => FlushCount++;
 
+    /// <summary>
+    /// Pages never written (in this device or, before a fork, in its parent) whose base page is zero read as zero: only
+    /// written pages and non-zero base pages may hold data. A run of such pages is returned as one extent.
+    /// </summary>
+    public bool TryFindData(long offset, long end, out long dataStart, out long dataEnd)
+    {
+        DataExtents.CheckRange(this, offset, end);
+        for (var at = offset; at < end; at = NextPage(at, end))
+        {
+            if (!PageMayHoldData(at / PageSize)) continue;
+            var to = NextPage(at, end);
+            while (to < end && PageMayHoldData(to / PageSize)) to = NextPage(to, end);
+            (dataStart, dataEnd) = (at, to);
+            return true;
+        }
+        dataStart = dataEnd = end;
+        return false;
+    }
+
+    private static long NextPage(long at, long end) => Math.Min(end, (at / PageSize + 1) * PageSize);
+
+    private bool PageMayHoldData(long page) => _pages.ContainsKey(page) || (_baseData is { } b && b[page]);
+
     /// <summary>Number of completed <see cref="Flush"/> calls.</summary>
     public long FlushCount { get; private set; }
 
     /// <inheritdoc />
     public void Dispose() { }
+
+    /// <summary>
+    /// A write of zeros over a whole page whose base is zero: the page goes back to "never written" (it reads as zero
+    /// either way) instead of taking 4 KiB. Why: META zeroes whole regions (creation, checkpoints) and the simulation
+    /// crash-copies those disks thousands of times; unwritten pages are also what <see cref="TryFindData"/> can skip.
+    /// Forks keep their own copy of the page map, so dropping the page here never changes a fork.
+    /// </summary>
+    private bool WritesZeroPage(long page, int within, ReadOnlySpan<byte> chunk)
+    {
+        if (within != 0 || chunk.Length != Math.Min(PageSize, Length - page * PageSize)) return false;
+        if (_baseData is { } b && b[page]) return false;
+        if (chunk.ContainsAnyExcept((byte)0)) return false;
+        _pages.Remove(page);
+        _owned.Remove(page);
+        return true;
+    }
 
     /// <summary>The page, owned by this device: copied from the shared page or the base on first write.</summary>
     private byte[] WritablePage(long page)
@@ -117,9 +163,10 @@ public sealed class CopyOnWriteBlockDevice : IBlockDevice
         if (_owned.Contains(page)) return _pages[page];
         // The last page of a device whose length is not a multiple of the page size is shorter.
         var size = (int)Math.Min(PageSize, Length - page * PageSize);
-        var copy = new byte[size];
-        if (_pages.TryGetValue(page, out var shared)) shared.CopyTo(copy, 0);
-        else ReadBase(page * PageSize, copy);
+        byte[] copy;
+        if (_pages.TryGetValue(page, out var shared)) copy = (byte[])shared.Clone();
+        else if (_base.IsEmpty) copy = new byte[size];
+        else ReadBase(page * PageSize, copy = GC.AllocateUninitializedArray<byte>(size));   // every byte copied from the base
         _pages[page] = copy;
         _owned.Add(page);
         return copy;

@@ -10,7 +10,7 @@ namespace Talos.Partitions.Devices;
 /// the first use of <see cref="Image"/> turns it into a <see cref="MemoryBlockDevice"/> once, and from then on every read
 /// and write goes to that image (so the two views never disagree).
 /// </remarks>
-public sealed class CrashedDisk : IBlockDevice
+public sealed class CrashedDisk : IBlockDevice, IDataExtents
 {
     private readonly HashSet<long> _unreadable;
     private IBlockDevice _device;   // the MemoryBlockDevice image, or a copy-on-write fork until Image is asked for
@@ -81,6 +81,23 @@ public sealed class CrashedDisk : IBlockDevice
 
     /// <inheritdoc />
     public void Flush() => _device.Flush();
+
+    /// <summary>
+    /// The image's answer (torn, garbage and misdirected writes are in the image's bytes), except that an unreadable
+    /// sector before the image's first data is returned first: it must be read (and fail) like any other.
+    /// </summary>
+    public bool TryFindData(long offset, long end, out long dataStart, out long dataEnd)
+    {
+        DataExtents.CheckRange(this, offset, end);
+        var found = DataExtents.TryFindData(_device, offset, end, out dataStart, out dataEnd);
+        var limit = found ? dataStart : end;
+        long? bad = null;
+        foreach (var s in _unreadable)
+            if (s * SectorSize >= offset && s * SectorSize < limit && (bad is null || s < bad)) bad = s;
+        if (bad is not { } b) return found;
+        (dataStart, dataEnd) = (b * SectorSize, (b + 1) * SectorSize);
+        return true;
+    }
 
     /// <inheritdoc />
     public void Dispose() { }

@@ -5,7 +5,7 @@ namespace Talos.Partitions.Devices;
 /// device). <see cref="Flush"/> does nothing because memory has no volatile cache of its own; the
 /// <c>PowerLossSimulator</c> wraps this device to model what a crash loses.
 /// </summary>
-public sealed class MemoryBlockDevice : IBlockDevice
+public sealed class MemoryBlockDevice : IBlockDevice, IDataExtents
 {
     private readonly byte[] _data;
 
@@ -66,6 +66,21 @@ public sealed class MemoryBlockDevice : IBlockDevice
 
     /// <inheritdoc />
     public void Flush() => FlushCount++;
+
+    /// <summary>Exact, from the bytes themselves (no copy): the first sector holding a non-zero byte.</summary>
+    public bool TryFindData(long offset, long end, out long dataStart, out long dataEnd)
+    {
+        DataExtents.CheckRange(this, offset, end);
+        var first = _data.AsSpan((int)offset, (int)(end - offset)).IndexOfAnyExcept((byte)0);
+        if (first < 0)
+        {
+            dataStart = dataEnd = end;
+            return false;
+        }
+        dataStart = offset + first / SectorSize * SectorSize;
+        dataEnd = dataStart + SectorSize;
+        return true;
+    }
 
     /// <inheritdoc />
     public void Dispose() { }

@@ -28,7 +28,7 @@ namespace Talos.Partitions.Devices;
 /// I/O, so a running scenario stops exactly there; then call <see cref="Crash"/>. <see cref="EnumerateCrashPoints"/> re-runs
 /// a scenario once per operation. Not thread-safe: one simulated disk belongs to one simulated node.</para>
 /// </remarks>
-public sealed partial class PowerLossSimulator : IBlockDevice
+public sealed partial class PowerLossSimulator : IBlockDevice, IDataExtents
 {
     private readonly IBlockDevice _inner;
     private readonly List<PendingWrite> _pending = [];
@@ -82,7 +82,7 @@ public sealed partial class PowerLossSimulator : IBlockDevice
         ThrowIfDead();
         if (CrashAtWrite == WriteCount || CrashAtOperation == OperationCount) Die(WriteCount);
         if (data.Length == 0) { WriteCount++; OperationCount++; return; }
-        var old = new byte[data.Length];
+        var old = GC.AllocateUninitializedArray<byte>(data.Length);   // ReadOld defines every byte (read, or 0xFF)
         ReadOld(offset, old); // also validates alignment and range before anything is recorded
         _inner.Write(offset, data);
         _pending.Add(new PendingWrite(WriteCount, offset, old, data.ToArray()));
@@ -99,6 +99,17 @@ public sealed partial class PowerLossSimulator : IBlockDevice
         _pending.Clear();
         FlushCount++;
         OperationCount++;
+    }
+
+    /// <summary>
+    /// The wrapped device's answer: it already holds every write, pending ones included (reads see them too); what a
+    /// crash may do to them is the <see cref="CrashedDisk"/>'s business.
+    /// </summary>
+    public bool TryFindData(long offset, long end, out long dataStart, out long dataEnd)
+    {
+        ThrowIfDead();
+        DataExtents.CheckRange(this, offset, end);
+        return DataExtents.TryFindData(_inner, offset, end, out dataStart, out dataEnd);
     }
 
     /// <summary>Disposes the wrapped device.</summary>

@@ -5,7 +5,7 @@ namespace Talos.Partitions.Devices;
 /// of the range, I/O outside the range is refused, and <see cref="Flush"/> flushes the whole parent device.
 /// Disposing the view does not dispose the parent.
 /// </summary>
-public sealed class SubDevice : IBlockDevice
+public sealed class SubDevice : IBlockDevice, IDataExtents
 {
     private readonly IBlockDevice _parent;
 
@@ -46,6 +46,15 @@ public sealed class SubDevice : IBlockDevice
 
     /// <inheritdoc />
     public void Flush() => _parent.Flush();
+
+    /// <summary>The parent's answer for the same bytes (everything, when the parent cannot tell).</summary>
+    public bool TryFindData(long offset, long end, out long dataStart, out long dataEnd)
+    {
+        DataExtents.CheckRange(this, offset, end);
+        var found = DataExtents.TryFindData(_parent, Start + offset, Start + end, out dataStart, out dataEnd);
+        (dataStart, dataEnd) = (dataStart - Start, dataEnd - Start);
+        return found;
+    }
 
     /// <inheritdoc />
     public void Dispose() { }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Talos.Partitions.Devices;
 
 namespace Talos.Partitions.Meta;
@@ -88,7 +89,7 @@ public sealed partial class MetaLog
     private bool IsInterruptedCreation()
     {
         var (off, len) = Superblock.Layout(_dev.Length, _sector);
-        var region = new byte[len];
+        var region = GC.AllocateUninitializedArray<byte>((int)len);   // ReadTolerant defines every byte
         ReadTolerant(off, region);
         if (CheckpointHeader.TryDecode(region, out var cp) != CheckpointStatus.Valid) return false;
         return cp!.Generation == 1 && cp.CheckpointSequence == 0 && cp.FirstSequence == 1 && cp.Snapshot.Length == 0
@@ -101,19 +102,36 @@ public sealed partial class MetaLog
         var zeros = new byte[32];
         var cp = new CheckpointHeader(1, 0, zeros, 1, zeros, 0, 0, 0, zeros, []);
         var sb = new Superblock(1, _opt.NodeId, _sector, _dev.Length, off, len, 0);
-        var region = new byte[len];
-        cp.Encode(region);
         if (_readOnly)
         {
-            Install(sb, cp, region, new RegionScanner.Result([], 0, cp.BlockLength(_sector), zeros, TruncationReason.None, 0, ""));
+            // Nothing is written; memory holds only the checkpoint block (it is never appended to).
+            InstallCreated(sb, cp);
             Recovery = new RecoveryReport(RecoveryOutcome.Created, TruncationReason.None, 0, -1, 0, false, "zeroed partition: empty log (read-only, nothing created)");
             return;
         }
-        _dev.Write(off, region);
+        // The whole region is written (zeros after the checkpoint) from a pooled buffer; memory keeps only the
+        // checkpoint block, as after a prefix load (appends grow it): a fresh 2 MiB array per creation was the
+        // simulation's largest allocation on power-on (issue #11).
+        var buffer = ArrayPool<byte>.Shared.Rent((int)len);
+        try
+        {
+            var region = buffer.AsSpan(0, (int)len);
+            region.Clear();
+            cp.Encode(region);
+            _dev.Write(off, region);
+        }
+        finally { ArrayPool<byte>.Shared.Return(buffer); }
         _dev.Flush();
         WriteSuperblocks(sb);
-        Install(sb, cp, region, new RegionScanner.Result([], 0, cp.BlockLength(_sector), zeros, TruncationReason.None, 0, ""));
+        InstallCreated(sb, cp);
         Recovery = new RecoveryReport(RecoveryOutcome.Created, TruncationReason.None, 0, -1, 0, false, "zeroed partition: created an empty log");
+    }
+
+    private void InstallCreated(Superblock sb, CheckpointHeader cp)
+    {
+        var block = new byte[cp.BlockLength(_sector)];
+        cp.Encode(block);
+        Install(sb, cp, block, new RegionScanner.Result([], 0, block.Length, new byte[32], TruncationReason.None, 0, ""));
     }
 
     private void LoadRegion(Superblock sb, bool staleCopy)

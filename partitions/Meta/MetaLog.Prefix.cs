@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using Talos.Partitions.Devices;
 
 namespace Talos.Partitions.Meta;
 
@@ -29,7 +30,7 @@ public sealed partial class MetaLog
         var prefix = ReadUsedPrefix(start, sb.RegionLength);
         if (prefix.Length < sb.RegionLength && CleanPrefixScan(prefix, sb, start) is { } scan) return (prefix, scan);
         _unreadableSectors = unreadableBefore;   // read again whole: count each unreadable sector once
-        var region = new byte[sb.RegionLength];
+        var region = GC.AllocateUninitializedArray<byte>((int)sb.RegionLength);   // ReadTolerant defines every byte
         ReadTolerant(start, region);
         return (region, null);
     }
@@ -48,13 +49,14 @@ public sealed partial class MetaLog
     // judged by a cheap walk of magics and length fields (the scan verifies them afterwards).
     private byte[] ReadUsedPrefix(long start, long regionLength)
     {
-        var buffer = new byte[(int)Math.Min(regionLength, FirstPrefixRead)];
+        // Uninitialized: ReadTolerant defines every byte (read, or 0xFF for an unreadable sector).
+        var buffer = GC.AllocateUninitializedArray<byte>((int)Math.Min(regionLength, FirstPrefixRead));
         ReadTolerant(start, buffer);
         while (buffer.Length < regionLength)
         {
             var need = UsedEnd(buffer);
             if (need <= buffer.Length) return buffer;
-            var grown = new byte[(int)Math.Min(regionLength, Math.Max(AlignUp(need), 2L * buffer.Length))];
+            var grown = GC.AllocateUninitializedArray<byte>((int)Math.Min(regionLength, Math.Max(AlignUp(need), 2L * buffer.Length)));
             buffer.CopyTo(grown, 0);
             ReadTolerant(start + buffer.Length, grown.AsSpan(buffer.Length));
             buffer = grown;
@@ -103,22 +105,32 @@ public sealed partial class MetaLog
         return extent;
     }
 
+    // Reads only what the device says may hold data (IDataExtents: never-written pages, file holes are skipped); an
+    // unreadable sector is always "may hold data", so it is met and counted exactly as a full read would.
     private bool TailIsZero(long offset, long length)
     {
-        var chunk = ArrayPool<byte>.Shared.Rent(TailChunk);
+        var end = offset + length;
+        byte[]? chunk = null;
         try
         {
-            for (long done = 0; done < length;)
+            for (var at = offset; at < end;)
             {
-                var n = (int)Math.Min(TailChunk, length - done);
-                var span = chunk.AsSpan(0, n);
-                ReadTolerant(offset + done, span);
-                if (span.ContainsAnyExcept((byte)0)) return false;
-                done += n;
+                if (!DataExtents.TryFindData(_dev, at, end, out var dataStart, out var dataEnd)) return true;
+                chunk ??= ArrayPool<byte>.Shared.Rent(TailChunk);
+                for (at = dataStart; at < dataEnd;)
+                {
+                    var span = chunk.AsSpan(0, (int)Math.Min(TailChunk, dataEnd - at));
+                    ReadTolerant(at, span);
+                    if (span.ContainsAnyExcept((byte)0)) return false;
+                    at += span.Length;
+                }
             }
             return true;
         }
-        finally { ArrayPool<byte>.Shared.Return(chunk); }
+        finally
+        {
+            if (chunk is not null) ArrayPool<byte>.Shared.Return(chunk);
+        }
     }
 
     // Appends write into the in-memory region: grow it (a new array, published under the lock, so readers holding the

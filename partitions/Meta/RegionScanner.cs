@@ -97,14 +97,20 @@ internal static class RegionScanner
         return hashes;
     }
 
+    // One hasher per thread, kept across scans: creating an OpenSSL digest context per open (and finalizing its handle)
+    // cost more than hashing a short log (issue #11: the simulation opens META ~3 times per crash-recovery cycle).
+    [ThreadStatic] private static IncrementalHash? t_sha;
+
     private static void HashRange(byte[] region, long[] offsets, byte[] hashes, int from, int to)
     {
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var sha = t_sha ?? IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        t_sha = null;   // taken: a failure below must not leave a half-fed hasher for the next scan
         for (var i = from; i < to; i++)
         {
             var frame = region.AsSpan((int)offsets[i]);
             sha.AppendData(frame[..RecordFrame.Length(frame)]);
             sha.GetHashAndReset(hashes.AsSpan(i * RecordFrame.HashSize, RecordFrame.HashSize));
         }
+        t_sha = sha;
     }
 }
