@@ -92,7 +92,7 @@ public sealed partial class NodeRuntime
     /// </summary>
     private void ScheduleTryRevert(MachineConfig tried, TimeSpan timeout)
     {
-        _ = Task.Run(async () =>
+        _ = Task.Run(() => ReportedAsync("try-mode revert", async () =>
         {
             try { await Task.Delay(timeout, _o.Time); } catch (OperationCanceledException) { return; }
             // Only the try config that is still active, in memory and in the log's fold, is reverted.
@@ -108,7 +108,7 @@ public sealed partial class NodeRuntime
             ActivateConfig(previous, stored);
             await ReconcileKubernetesAsync("", "", CancellationToken.None);
             Kernel.Talos($"try-mode config reverted after {timeout.TotalSeconds:0.#}s");
-        });
+        }));
     }
 
     private async Task<ApplyResult> ApplyInMaintenanceAsync(MachineConfig cfg, byte[] data, IReadOnlyList<string> warnings, bool dryRun, CancellationToken ct)
@@ -127,12 +127,12 @@ public sealed partial class NodeRuntime
         StateStore.Put(ConfigDocs.Active, data);
         await Journal.AppendAsync("", "", e => e.ConfigApplied = ConfigAppliedFor(ApplyMode.NoReboot, cfg), ct);
         ActivateConfig(cfg, data);
-        _ = Task.Run(async () =>
+        _ = Task.Run(() => ReportedAsync("start of the system", async () =>
         {
             await _powerGate.WaitAsync(ct);
             try { if (await StartSystemAsync(ct) != BootResult.Settled) await RebootLoopAsync(ct); }
             finally { _powerGate.Release(); }
-        }, ct);
+        }), ct);
         return new ApplyResult("Applied configuration without a reboot", ApplyMode.NoReboot, warnings, "");
     }
 
@@ -237,18 +237,35 @@ public sealed partial class NodeRuntime
         Finish(report);
         var result = report.Run?.Result;
         if (result is RunResult.Reboot or RunResult.PowerOff)
-        {
-            await _powerGate.WaitAsync(ct);
-            try
+            await ReportedAsync("reboot", async () =>
             {
-                StopVolatile();
-                if (result == RunResult.PowerOff) { Kernel.Kern("reboot: Power down"); SetStage(NodeStage.Unknown); RaisePoweredOff(); return; }
-                await RebootLoopAsync(ct);
-            }
-            finally { _powerGate.Release(); }
-        }
+                await _powerGate.WaitAsync(ct);
+                try
+                {
+                    StopVolatile();
+                    if (result == RunResult.PowerOff) { Kernel.Kern("reboot: Power down"); SetStage(NodeStage.Unknown); RaisePoweredOff(); return; }
+                    await RebootLoopAsync(ct);
+                }
+                finally { _powerGate.Release(); }
+            });
         else if (Stage == NodeStage.Installing) SetStage(NodeStage.Maintenance);
         else if (Stage is NodeStage.Upgrading or NodeStage.Resetting or NodeStage.Rebooting or NodeStage.ShuttingDown) SetStage(NodeStage.Running);
+    }
+
+    /// <summary>
+    /// Runs background work nobody awaits (a reboot after a sequence, the start of the system after an apply in
+    /// maintenance, a try-mode revert): a failure is reported on the console and in the daemon's log instead of being
+    /// left in a faulted task that nobody observes (a failed reboot used to leave no trace at all).
+    /// </summary>
+    private async Task ReportedAsync(string what, Func<Task> work)
+    {
+        try { await work(); }
+        catch (OperationCanceledException) { }
+        catch (Exception e)
+        {
+            Log($"{what} failed: {e}");
+            Kernel.Kern("err", $"[talos] {what} failed: {e.Message}");
+        }
     }
 
     private async Task RebootLoopAsync(CancellationToken ct)

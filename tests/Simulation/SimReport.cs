@@ -48,6 +48,9 @@ public sealed class SimReport
     /// <summary>Adds the time since <paramref name="start"/> to <paramref name="phase"/> (reported, never part of the trace).</summary>
     public void Timed(SimPhase phase, long start) => _phaseTicks[(int)phase] += System.Diagnostics.Stopwatch.GetTimestamp() - start;
 
+    /// <summary>Tasks of this run that failed with nobody observing the failure (counted when the finalizer finds them).</summary>
+    public long UnobservedTaskExceptions => Interlocked.Read(ref UnhandledLog.UnobservedTaskExceptions) - _unobservedStart;
+
     public long Cycles { get; private set; }
     public long Crashes { get; private set; }
     public long CrashStates { get; private set; }
@@ -94,7 +97,7 @@ public sealed class SimReport
         sb.AppendLine($"invariant checks {TotalChecks}: " + string.Join(", ", Enumerable.Range(1, 7).Select(i => $"#{i}={_checks[i]}")));
         sb.AppendLine($"one simulated CPU: {SimScheduler.OneWorker}, real-time waits {Interlocked.Read(ref SimScheduler.RealTimeWaits)}, pool starvation rescues {Interlocked.Read(ref SimScheduler.StarvationRescues)}");
         sb.AppendLine($"garbage collections gen0/1/2 {GC.CollectionCount(0) - _gcStart[0]}/{GC.CollectionCount(1) - _gcStart[1]}/{GC.CollectionCount(2) - _gcStart[2]}, "
-                      + $"unobserved task exceptions {Interlocked.Read(ref UnhandledLog.UnobservedTaskExceptions) - _unobservedStart} ({UnhandledLog.Kinds()}), "
+                      + $"unobserved task exceptions {UnobservedTaskExceptions} ({UnhandledLog.Kinds()}), "
                       + $"virtual clock ticks {Interlocked.Read(ref SimNode.ClockTicks) - _ticksStart}");
         sb.AppendLine($"wall {Minutes * 60:0.0}s, cycles/min {Cycles / Minutes:0}, crash-recovery cycles/min {CrashStates / Minutes:0}");
         sb.AppendLine("time by phase: " + string.Join(", ", Enum.GetValues<SimPhase>().Where(p => _phaseTicks[(int)p] > 0)

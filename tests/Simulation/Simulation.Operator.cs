@@ -90,7 +90,7 @@ public sealed partial class Simulation
         };
         var maintenance = rt.Stage == NodeStage.Maintenance;
         var t = rt.ApplyConfigurationAsync(SimImages.Config(host), mode, dryRun: false, CancellationToken.None);
-        if (!await _node.DriveAsync(() => t.IsCompleted, op.ToString())) return false;
+        if (!await _node.DriveAsync(() => t.IsCompleted, op.ToString())) { SimNode.Forget(t); return false; }
         if (t.IsFaulted)
         {
             var e = t.Exception!.GetBaseException();

@@ -97,7 +97,15 @@ public sealed class SlotWriter
             var readTask = Task.Run(() => ReadChunk(source, next, nextRemaining), ct);
             var padded = (int)AlignUp(len, device.SectorSize);
             if (padded > len) Array.Clear(buf, len, padded - len);
-            device.Write(offset + done, buf.AsSpan(0, padded));
+            try { device.Write(offset + done, buf.AsSpan(0, padded)); }
+            catch
+            {
+                // The hasher and the source are disposed on the way out: let the overlapped chunk work finish first
+                // (it used a disposed hasher and left a faulted task nobody observed).
+                Quiesce(hashTask);
+                Quiesce(readTask);
+                throw;
+            }
             hashTask.GetAwaiter().GetResult();
             done += len;
             n = readTask.GetAwaiter().GetResult();
@@ -107,6 +115,13 @@ public sealed class SlotWriter
         if (source.ReadByte() >= 0) throw new SlotWriteVerificationException(slot, name + " size", part.Size.ToString(), "more bytes than declared");
         var actual = hash.GetHashAndReset();
         if (!actual.AsSpan().SequenceEqual(part.Sha256)) throw new SlotWriteVerificationException(slot, name, "sha256:" + Hex(part.Sha256), "sha256:" + Hex(actual));
+    }
+
+    // Waits for overlapped work whose result no longer matters; its own failure (or cancellation) is observed here.
+    private static void Quiesce(Task task)
+    {
+        try { task.Wait(); }
+        catch (AggregateException) { }
     }
 
     /// <summary>
