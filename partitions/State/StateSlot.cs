@@ -59,7 +59,7 @@ internal static class StateSlot
         BinaryPrimitives.WriteUInt32BigEndian(dest[56..], Crc32C.Compute(dest[..56]));
     }
 
-    public enum Status { Valid, Zero, Invalid, UnknownVersion }
+    public enum Status { Valid, Zero, Invalid, UnknownVersion, Unreadable }
 
     /// <summary>Decodes a slot image; never throws on bad bytes.</summary>
     public static Status TryDecode(ReadOnlySpan<byte> slot, out ulong generation, out SortedDictionary<string, byte[]>? docs)

@@ -129,7 +129,10 @@ public sealed class StateStore : IDisposable
         var found = new (StateSlot.Status Status, ulong Gen, SortedDictionary<string, byte[]>? Docs)[2];
         for (var i = 0; i < 2; i++)
         {
-            var image = ReadSlotImage(i);
+            byte[] image;
+            // An unreadable sector in one copy is what the second copy is for: that copy counts as lost, not the store.
+            try { image = ReadSlotImage(i); }
+            catch (Talos.Partitions.Devices.SectorReadException) { found[i] = (StateSlot.Status.Unreadable, 0, null); continue; }
             var st = StateSlot.TryDecode(image, out var gen, out var docs);
             if (st == StateSlot.Status.UnknownVersion) throw new StateUnsupportedVersionException(i, image[9]);
             found[i] = (st, gen, docs);
