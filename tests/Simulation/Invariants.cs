@@ -120,7 +120,8 @@ public static class Invariants
         var last = log.LastSequence;   // a checkpoint may have compacted every record: its sequence is the end
         var maxAcked = n.Acked.Keys.Max();
         if (last < maxAcked)
-            throw new InvariantViolation(4, $"acknowledged event {maxAcked} lost: the recovered log ends at {last}");
+            throw new InvariantViolation(4, $"acknowledged event {maxAcked} lost: the recovered log ends at {last} (last acknowledged: "
+                + string.Join(", ", n.Acked.Reverse().Take(6).Select(kv => $"{kv.Key} {Describe(EventCodec.Decode(kv.Value))}")) + ")");
         foreach (var (seq, bytes) in n.Acked)
         {
             if (seq < first) continue;   // compacted into the checkpoint
@@ -192,6 +193,14 @@ public static class Invariants
         var m = new SlotReader().Measure(TalosLayout.OpenPartition(disk, slot == Slot.A ? "BOOT-A" : "BOOT-B"));
         return m.IsValid ? m.ContentDigest!.Replace("sha256:", "", StringComparison.Ordinal) : null;
     }
+
+    private static string Describe(NodeEvent e) => e.PayloadCase switch
+    {
+        NodeEvent.PayloadOneofCase.TaskStarted => $"TaskStarted {e.TaskStarted.Task}",
+        NodeEvent.PayloadOneofCase.TaskCompleted => $"TaskCompleted {e.TaskCompleted.Task}",
+        NodeEvent.PayloadOneofCase.SequenceStarted => $"SequenceStarted {e.SequenceStarted.Sequence}",
+        _ => e.PayloadCase.ToString(),
+    };
 
     private static string Short(string? digest) => digest is null ? "none" : digest[..Math.Min(12, digest.Length)];
 
