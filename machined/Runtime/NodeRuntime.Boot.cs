@@ -204,6 +204,15 @@ public sealed partial class NodeRuntime
     private async Task<bool> LoadStoredConfigAsync(CancellationToken ct)
     {
         var staged = StateStore.Get(ConfigDocs.Staged);
+        if (staged is not null && MachineConfig.Parse(System.Text.Encoding.UTF8.GetString(staged)).Digest != State.StagedConfigDigest)
+        {
+            // A staged document the log does not record as pending: a later apply superseded it, or stageConfig wrote it
+            // and the power failed before its ConfigStaged event was durable. The log is the truth: a config nobody is
+            // told is staged must not become active at this boot (simulation seed 957). Drop it.
+            Kernel.Kern("warning", "[talos] discarding a staged machine config the event log does not record as pending");
+            StateStore.Delete(ConfigDocs.Staged);
+            staged = null;
+        }
         if (staged is not null)
         {
             // The staged config becomes the active one at this boot: recorded (write-ahead) as applied with a reboot,
