@@ -45,8 +45,26 @@ public sealed class NodeDisk(IBlockDevice device, string name, int metaSizeMiB =
     }
 
     /// <summary>Lays out the Talos partitions (overwriting any table: install wipes the system disk).</summary>
-    public GptTable LayOut(IGuidSource guids) => TalosLayout.LayOut(Device, guids, force: true,
-        metaSizeMiB == 4 ? null : TalosLayout.Default.Select(e => e.Label == "META" ? e with { DefaultMiB = metaSizeMiB } : e).ToList());
+    public GptTable LayOut(IGuidSource guids) => TalosLayout.LayOut(Device, guids, force: true, Table);
+
+    /// <summary>
+    /// Wipes (fast, see <see cref="Wipe(string, bool)"/>) META, STATE and EPHEMERAL where the table <see cref="LayOut"/>
+    /// writes will put them, before that table exists, and flushes. Why: the layout of a disk size never changes, so a
+    /// reinstall over an old Talos disk whose table was zeroed (the compensation of an interrupted install) gives the
+    /// partitions the same places; a power loss between the new table and <c>formatPartitions</c> then brought the old
+    /// META and STATE back, and the node booted an abandoned history with a config nobody had applied since
+    /// (simulation seeds 303 and 842).
+    /// </summary>
+    public long WipePlannedContents()
+    {
+        long written = 0;
+        foreach (var p in TalosLayout.Plan(Device.Length, Device.SectorSize, Table).Where(p => p.Label is "META" or "STATE" or "EPHEMERAL"))
+            written += Wipe(p.Label, new SubDevice(Device, p.FirstLba * Device.SectorSize, p.SectorCount * Device.SectorSize), full: false);
+        return written;
+    }
+
+    private IReadOnlyList<LayoutEntry>? Table =>
+        metaSizeMiB == 4 ? null : TalosLayout.Default.Select(e => e.Label == "META" ? e with { DefaultMiB = metaSizeMiB } : e).ToList();
 
     /// <summary>A partition by label.</summary>
     public SubDevice Partition(string label) => TalosLayout.OpenPartition(Device, label);
@@ -87,9 +105,10 @@ public sealed class NodeDisk(IBlockDevice device, string name, int metaSizeMiB =
     /// crash-safe stores whose headers <see cref="StateStore.WipeHeaders"/> knows), or the first MiB of any other
     /// partition. Full: every byte is zeroed. Returns the bytes written.
     /// </summary>
-    public long Wipe(string label, bool full)
+    public long Wipe(string label, bool full) => Wipe(label, Partition(label), full);
+
+    private static long Wipe(string label, SubDevice p, bool full)
     {
-        var p = Partition(label);
         if (!full && label is "STATE" or "EPHEMERAL")
         {
             using var store = StateStore.Open(p);

@@ -17,6 +17,10 @@ internal sealed partial class NodeTasks
         // leaves a blank or partial table, which boots the maintenance image again, and the install re-runs).
         Add("partitionDisk", async (c, ct) =>
         {
+            // A disk without a Talos table (blank, or zeroed by the compensation of an interrupted install): its old
+            // contents are no history of this boot. What the new table will point at is wiped first, so old META and
+            // STATE cannot come back with it. A laid-out disk keeps its META (a live log, or one recovery will read).
+            if (_node.Journal.Log is null && !_node.Disk.IsLaidOut(out _)) _node.Disk.WipePlannedContents();
             var gpt = _node.Disk.LayOut(_node.Options.Guids);
             var laid = new DiskLaidOut { Disk = _node.Disk.Name, SizeBytes = (ulong)_node.Disk.Device.Length, DiskGuid = gpt.DiskGuid.ToString() };
             laid.Partitions.AddRange(gpt.Partitions.Select(p => new PartitionExtent
@@ -46,8 +50,11 @@ internal sealed partial class NodeTasks
             }
             if (_node.Pending.Config is { } cfg)
             {
-                _node.StateStore.Put(ConfigDocs.Active, cfg.Bytes);
+                // Recorded first (write-ahead), then written: a re-run after a power loss no longer has the config bytes
+                // (they lived in memory), so a STATE write whose record was lost stayed on the disk as a config the log
+                // never mentioned, and later boots ran it (simulation seed 1323).
                 await _node.Journal.AppendAsync(c.ActorId, c.SequenceId, e => e.ConfigApplied = NodeRuntime.ConfigAppliedFor(ApplyMode.NoReboot, cfg.Config), ct);
+                _node.StateStore.Put(ConfigDocs.Active, cfg.Bytes);
             }
             return TaskOutcome.Continue;
         });

@@ -12,6 +12,15 @@ public sealed class SeedsThatFoundBugs
     // record is now written first (NodeRuntime.ApplyInMaintenanceAsync), and a boot applies a staged config only if
     // the log still records it as pending.
     [InlineData(957UL)]
+    // Invariants 5 and 4: an install that lays the table out over a disk whose table a compensation had zeroed gave the
+    // partitions their old places; a power loss before formatPartitions brought the abandoned META and STATE back (the
+    // node ran a config nobody had applied since, or accepted old records). partitionDisk now wipes the planned
+    // META/STATE/EPHEMERAL first when the disk has no table.
+    [InlineData(303UL)]
+    [InlineData(842UL)]
+    // Invariant 5: formatPartitions wrote the config to STATE before its ConfigApplied event; the re-run after a power
+    // loss has no config bytes (they were in memory), so the orphaned STATE config ran at later boots. Recorded first now.
+    [InlineData(1323UL)]
     // On the one simulated CPU (SimScheduler): deterministic interleaving of the runtime's tasks.
     public Task The_seed_keeps_every_invariant(ulong seed) => SimScheduler.RunAsync(async () =>
     {

@@ -224,6 +224,35 @@ public sealed class SimNode
         _durable = false;
     }
 
+    /// <summary>
+    /// After a power loss that left no readable Talos table or META: whether the acknowledged history explains it. The
+    /// compensation of an interrupted <c>partitionDisk</c> (crash recovery runs <c>wipePartitionTable</c>) abandons the
+    /// disk's history: the events acknowledged into META before and around it are no longer reachable (the next boot
+    /// finds no table) and are not owed; the reference history restarts, as in <see cref="NewHistory"/>. It does when
+    /// the history since the last DiskLaidOut holds that compensation, or a <c>partitionDisk</c> that never completed.
+    /// Any other loss of the log with acknowledged events stays an invariant 4 violation.
+    /// </summary>
+    public bool AbandonHistoryIfTableWiped()
+    {
+        bool compensated = false, partitioning = false;
+        foreach (var bytes in Acked.Values)
+        {
+            var e = EventCodec.Decode(bytes);
+            switch (e.PayloadCase)
+            {
+                case NodeEvent.PayloadOneofCase.DiskLaidOut: compensated = false; break;
+                case NodeEvent.PayloadOneofCase.StepCompensated when e.StepCompensated.Action == "wipePartitionTable": compensated = true; break;
+                case NodeEvent.PayloadOneofCase.TaskStarted when e.TaskStarted.Task == "partitionDisk": partitioning = true; break;
+                case NodeEvent.PayloadOneofCase.TaskCompleted when e.TaskCompleted.Task == "partitionDisk": partitioning = false; break;
+            }
+        }
+        if (!compensated && !partitioning) return false;
+        if (_durable) NewHistories++;
+        Acked.Clear();
+        _durable = false;
+        return true;
+    }
+
     /// <summary>Times a node abandoned a history its disk held and started a new one (see <see cref="NewHistory"/>).</summary>
     public int NewHistories { get; private set; }
 

@@ -149,6 +149,7 @@ public sealed partial class Simulation(ulong seed, SimImages images, SimReport r
             report.Crash(where, () => $"seed {Seed}: {string.Join(" ; ", _steps)} ; CRASH {where} {crashed}");
             Step($"power lost ({where}; {Describe(model)}{(media is null ? "" : "; " + media)})");
             var log = Invariants.ReadLog(_node.Disk);
+            if (ReferenceEquals(log, RecoveredLog.None)) _node.AbandonHistoryIfTableWiped();   // no readable table or META on the crashed disk
             if (media is not null || _mediaDamaged)
             {
                 // The medium itself lost data: only what no disk can promise is waived (see Simulation.Faults.cs).
