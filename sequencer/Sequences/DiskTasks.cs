@@ -27,9 +27,11 @@ public static class DiskTasks
     public static readonly TaskDescriptor MountUserDisks = R("mountUserDisks", "none on system disk");
     /// <summary>Writes files from the config under /var. Disk: writes EPHEMERAL. Idempotent (overwrites); re-run.</summary>
     public static readonly TaskDescriptor WriteUserFiles = R("writeUserFiles", "writes EPHEMERAL files");
-    /// <summary>Writes the GPT (protective MBR, headers, entries). Disk: sectors 0-33 and the last 33.
-    /// A torn table is worse than none: compensated by <c>wipePartitionTable</c>, then the install is abandoned and redone.</summary>
-    public static readonly TaskDescriptor PartitionDisk = C("partitionDisk", "writes GPT", "wipePartitionTable");
+    /// <summary>Writes the GPT (protective MBR, headers, entries). Disk: sectors 0-33 and the last 33; on a disk without a
+    /// table, first the headers of META, STATE and EPHEMERAL at their planned places (old contents must not come back with
+    /// the new table). A torn table is worse than none: compensated by <c>wipePartitionTable</c>, then the install is
+    /// abandoned and redone.</summary>
+    public static readonly TaskDescriptor PartitionDisk = C("partitionDisk", "wipes planned META/STATE/EPHEMERAL headers (no table yet), writes GPT", "wipePartitionTable");
     /// <summary>Compensation of <c>partitionDisk</c>: zeroes both GPT copies. Disk: sectors 0-33 and the last 33. Idempotent.</summary>
     public static readonly TaskDescriptor WipePartitionTable = R("wipePartitionTable", "zeroes GPT");
     /// <summary>Writes empty META and STATE structures. Disk: META superblocks, STATE header. Idempotent; re-run.</summary>
