@@ -203,24 +203,21 @@ public sealed partial class NodeRuntime
     /// <summary>Loads the machine config from STATE (applying a staged one first). False when there is none.</summary>
     private async Task<bool> LoadStoredConfigAsync(CancellationToken ct)
     {
-        var staged = StateStore.Get(ConfigDocs.Staged);
-        if (staged is not null && MachineConfig.Parse(System.Text.Encoding.UTF8.GetString(staged)).Digest != State.StagedConfigDigest)
+        if (StateStore.Get(ConfigDocs.Staged) is { } staged)
         {
-            // A staged document the log does not record as pending: a later apply superseded it, or stageConfig wrote it
-            // and the power failed before its ConfigStaged event was durable. The log is the truth: a config nobody is
-            // told is staged must not become active at this boot (simulation seed 957). Drop it.
-            Kernel.Kern("warning", "[talos] discarding a staged machine config the event log does not record as pending");
-            StateStore.Delete(ConfigDocs.Staged);
-            staged = null;
-        }
-        if (staged is not null)
-        {
-            // The staged config becomes the active one at this boot: recorded (write-ahead) as applied with a reboot,
-            // which the fold reads as activation (STAGED would leave it pending in the fold while the node runs it).
-            // A crash after the record and before the STATE writes re-applies it at the next boot: one more record.
             var cfg = MachineConfig.Parse(System.Text.Encoding.UTF8.GetString(staged));
-            await Journal.AppendAsync("", "", e => e.ConfigApplied = ConfigAppliedFor(ApplyMode.Reboot, cfg), ct);
-            StateStore.Put(ConfigDocs.Active, staged);
+            // The log decides: a staged document it records as pending (or as applied at a boot whose STATE writes a
+            // power loss cut short) becomes active; any other one was superseded by a later apply, or its ConfigStaged
+            // never became durable, and must not take over at this boot (the node would run a config the log never names).
+            if (cfg.Digest == State.StagedConfigDigest || cfg.Digest == State.ConfigDigest)
+            {
+                // Recorded (write-ahead) as applied with a reboot, which the fold reads as activation (STAGED would leave
+                // it pending in the fold while the node runs it). A crash after the record and before the STATE writes
+                // re-applies it at the next boot: one more record.
+                await Journal.AppendAsync("", "", e => e.ConfigApplied = ConfigAppliedFor(ApplyMode.Reboot, cfg), ct);
+                StateStore.Put(ConfigDocs.Active, staged);
+            }
+            else Kernel.Kern("warning", "[talos] discarding a staged machine config the event log does not record as pending");
             StateStore.Delete(ConfigDocs.Staged);
         }
         var bytes = StateStore.Get(ConfigDocs.Active);

@@ -219,7 +219,14 @@ public sealed class SimNode
     {
         if (e.Sequence != 1 || e.PayloadCase != NodeEvent.PayloadOneofCase.MaintenanceEntered)
             throw new InvariantViolation(4, $"the journal went back from sequence {_lastDrained} to {e.Sequence} ({e.PayloadCase}) without starting a new history");
-        if (_durable) NewHistories++;   // a history the disk held (a restarted in-memory one, never durable, is not counted)
+        AbandonHistory();
+    }
+
+    // The reference history restarts: what was acknowledged is no longer owed. Counted when the disk held it (a
+    // restarted in-memory history, never durable, is not counted).
+    private void AbandonHistory()
+    {
+        if (_durable) NewHistories++;
         Acked.Clear();
         _durable = false;
     }
@@ -232,7 +239,7 @@ public sealed class SimNode
     /// the history since the last DiskLaidOut holds that compensation, or a <c>partitionDisk</c> that never completed.
     /// Any other loss of the log with acknowledged events stays an invariant 4 violation.
     /// </summary>
-    public bool AbandonHistoryIfTableWiped()
+    public void AbandonHistoryIfTableWiped()
     {
         bool compensated = false, partitioning = false;
         foreach (var bytes in Acked.Values)
@@ -246,11 +253,7 @@ public sealed class SimNode
                 case NodeEvent.PayloadOneofCase.TaskCompleted when e.TaskCompleted.Task == "partitionDisk": partitioning = false; break;
             }
         }
-        if (!compensated && !partitioning) return false;
-        if (_durable) NewHistories++;
-        Acked.Clear();
-        _durable = false;
-        return true;
+        if (compensated || partitioning) AbandonHistory();
     }
 
     /// <summary>Times a node abandoned a history its disk held and started a new one (see <see cref="NewHistory"/>).</summary>
