@@ -70,7 +70,9 @@ public sealed partial record NodeState
         NodeEvent.PayloadOneofCase.LogRepaired => this with
         {
             Counters = Counters with { LogRepairs = Counters.LogRepairs + 1 },
-            LastError = $"log repaired after {e.LogRepaired.LastGoodSequence}: {e.LogRepaired.Reason}",
+            LastError = e.LogRepaired.ResumedAtSequence > 0
+                ? $"META damaged after {e.LogRepaired.LastGoodSequence}: {e.LogRepaired.Reason}"
+                : $"log repaired after {e.LogRepaired.LastGoodSequence}: {e.LogRepaired.Reason}",
         },
         NodeEvent.PayloadOneofCase.Checkpoint => this with { LastCheckpoint = e.Checkpoint.UpToSequence },
         NodeEvent.PayloadOneofCase.MirrorAcknowledged => this with

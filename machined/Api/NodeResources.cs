@@ -70,6 +70,8 @@ public static partial class NodeResources
         var status = new MachineStatusStatus();
         if (node.Stage != NodeStage.Running)
             status.UnmetConditions.Add(new UnmetCondition { Name = "stage", Reason = $"the node is {node.Stage}" });
+        if (node.MetaDamageCondition is { } damaged)
+            status.UnmetConditions.Add(new UnmetCondition { Name = "meta", Reason = damaged });
         if (node.Services is { } s)
             foreach (var c in Talos.Machined.Services.HealthGate.Check(s).Where(c => !c.Passed))
                 status.UnmetConditions.Add(new UnmetCondition { Name = c.Check, Reason = c.Detail });

@@ -80,11 +80,13 @@ public sealed partial class NodeRuntime
         ApplyMirrorGuard();
         if (_meta.Recovery.BytesDiscarded > 0)
             Kernel.Kern("warning", $"[talos] META: {_meta.Recovery.Detail} ({_meta.Recovery.BytesDiscarded} bytes discarded)");
+        ReportMetaDamage();
         await Journal.AttachAsync(_meta, ct);
     }
 
     private LogEntry RepairEvent(Partitions.Meta.RecoveryReport r)
     {
+        if (r.Damage is { } d) return DamageRepairEvent(r, d);
         var e = NodeEvents.Create(r.LastValidSequence + 1, _o.Time, "", "", x => x.LogRepaired = new LogRepaired
         {
             LastGoodSequence = r.LastValidSequence,
@@ -101,7 +103,8 @@ public sealed partial class NodeRuntime
             FromSequence = d.FromSequence,
             ToSequence = d.ToSequence,
             LastDroppedHash = Convert.ToHexStringLower(d.LastDroppedHash),
-            Reason = "forced checkpoint: the unmirrored records did not fit in half a region",
+            Reason = d.AcrossDamage ? "quarantine checkpoint after mid-log damage: records before the damage cannot be carried across it"
+                : "forced checkpoint: the unmirrored records did not fit in half a region",
         });
         return new LogEntry(EventCodec.TypeCode(e), EventCodec.Encode(e));
     }

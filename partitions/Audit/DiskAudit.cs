@@ -58,6 +58,11 @@ public static class DiskAudit
             if (err is not null) problems.Add(new(AuditSeverity.Error, "decode", r.Sequence, err));
             else if (rec.Event!.Sequence != r.Sequence)
                 problems.Add(new(AuditSeverity.Error, "sequence", r.Sequence, $"the event inside record {r.Sequence} says sequence {rec.Event.Sequence}"));
+            else if (rec.Event.LogRepaired is { ResumedAtSequence: > 0 } lr)
+                problems.Add(new(AuditSeverity.Error, "damaged", lr.DamagedFromSequence,
+                    $"record {r.Sequence}: the node found META damaged at bytes {lr.DamagedOffset}..{lr.DamagedOffset + lr.DamagedLength} " +
+                    $"(sha256 {lr.DamagedSha256}), hiding {(lr.DamagedToSequence >= lr.DamagedFromSequence ? $"records {lr.DamagedFromSequence}..{lr.DamagedToSequence}" : $"the chain link before record {lr.ResumedAtSequence}")}; " +
+                    $"the history continues at {lr.ResumedAtSequence}"));
             records.Add(rec);
         }
 
@@ -75,7 +80,11 @@ public static class DiskAudit
 
     private static void ReportRecovery(RecoveryReport r, List<AuditProblem> problems)
     {
-        if (r.Reason != TruncationReason.None)
+        if (r.Damage is { } d)
+            problems.Add(new(AuditSeverity.Error, "damaged", d.FromSequence,
+                $"{d.Describe()}; {r.Reason}: {r.Detail.Split("; ")[0]}; last good record {r.LastValidSequence} hashes {Convert.ToHexStringLower(d.LastGoodHash)}, " +
+                $"record {d.ResumedAtSequence} links to {Convert.ToHexStringLower(d.LostLastHash)}"));
+        else if (r.Reason != TruncationReason.None)
         {
             var kind = r.Reason switch
             {

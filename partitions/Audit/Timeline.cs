@@ -94,6 +94,7 @@ public static class TimelineBuilder
         NodeEvent.PayloadOneofCase.ConfigTryReverted => (TimelineKind.Config, $"try config {e.ConfigTryReverted.RevertedDigest} reverted to {e.ConfigTryReverted.RestoredDigest}: {e.ConfigTryReverted.Reason}"),
         NodeEvent.PayloadOneofCase.BootstrapDone => (TimelineKind.Node, $"cluster {e.BootstrapDone.ClusterName} bootstrapped"),
         NodeEvent.PayloadOneofCase.NodeReset => (TimelineKind.Node, $"reset (preserve={e.NodeReset.Preserve}, graceful={e.NodeReset.Graceful}) wiped {string.Join(",", e.NodeReset.LabelsWiped)}"),
+        NodeEvent.PayloadOneofCase.LogRepaired when e.LogRepaired.ResumedAtSequence > 0 => (TimelineKind.Log, $"META damaged after {e.LogRepaired.LastGoodSequence}, nothing cut ({e.LogRepaired.Reason})"),
         NodeEvent.PayloadOneofCase.LogRepaired => (TimelineKind.Log, $"log repaired after {e.LogRepaired.LastGoodSequence}: {e.LogRepaired.RecordsDropped} dropped ({e.LogRepaired.Reason})"),
         NodeEvent.PayloadOneofCase.Checkpoint => (TimelineKind.Log, $"checkpoint up to {e.Checkpoint.UpToSequence}, state {e.Checkpoint.StateHash}"),
         _ => null,

@@ -264,7 +264,7 @@ public sealed partial class MetaLog
     {
         var start = _writePos;
         var pos = start;
-        var seq = _firstSeq + (ulong)_count;
+        var seq = SeqAt(Snapshot(), _count);
         var ts = (_time.GetUtcNow().UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
         var hash = _lastHash.ToArray();
         var newOffsets = new long[batch.Sum(p => p.Entries.Count)];
@@ -291,7 +291,7 @@ public sealed partial class MetaLog
             throw;
         }
         NotifyCheckpoint();
-        var first = _firstSeq + (ulong)_count - (ulong)newOffsets.Length;
+        var first = SeqAt(Snapshot(), _count) - (ulong)newOffsets.Length;
         foreach (var p in batch)
         {
             p.Done.SetResult(first);

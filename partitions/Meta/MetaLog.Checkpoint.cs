@@ -12,7 +12,7 @@ public sealed partial class MetaLog
     {
         var folder = _opt.SnapshotFolder ?? throw new InvalidOperationException("no SnapshotFolder configured");
         var view = Snapshot();
-        var lastSeq = view.FirstSeq + (ulong)view.Count - 1;
+        var lastSeq = LastSeq(view);
         var previous = _cp;
         var after = previous.CheckpointSequence + 1;
         var snapshot = folder(previous.Snapshot, Enumerate(view, after).Where(r => r.Sequence >= after));
@@ -26,6 +26,10 @@ public sealed partial class MetaLog
         var keepFrom = retain > 0 ? Math.Min(firstUnmirrored, KeepFrom(view, retain - 1)) : firstUnmirrored;
         // A count-triggered checkpoint keeps the newest records it need not drop (recent history stays readable).
         if (minDropped > 0) keepFrom = Math.Min(keepFrom, Math.Max(0, view.Count - minDropped));
+        // Records before mid-log damage cannot be carried across it (the new region's chain must be contiguous): the
+        // checkpoint folds them and carries from the first record after the damage (issue #22).
+        var acrossDamage = view.GapIndex >= 0 && keepFrom < view.GapIndex;
+        if (acrossDamage) keepFrom = view.GapIndex;
         if (keepFrom < minDropped)
         {
             _countRetryAt = view.Count + Math.Max(1, minDropped / 2);   // not worth a region write yet
@@ -69,11 +73,12 @@ public sealed partial class MetaLog
             _count = view.Count - keepFrom;
             _firstSeq = header.FirstSequence;
             _writePos = AlignUp(pos);
+            _gapIndex = -1;
         }
         _written = header;
         _countRetryAt = 0;
         return keepFrom > firstUnmirrored
-            ? new DropReport(header.DroppedFrom, header.DroppedTo, header.DroppedHash.ToArray(), header.FirstSequence + (ulong)(view.Count - keepFrom))
+            ? new DropReport(header.DroppedFrom, header.DroppedTo, header.DroppedHash.ToArray(), header.FirstSequence + (ulong)(view.Count - keepFrom)) { AcrossDamage = acrossDamage }
             : null;
     }
 
@@ -87,7 +92,7 @@ public sealed partial class MetaLog
         var every = _opt.CheckpointEveryRecords;
         if (every == 0 || _opt.SnapshotFolder is null || _count < Math.Max(every, _countRetryAt)) return false;
         var view = Snapshot();
-        var lastSeq = view.FirstSeq + (ulong)view.Count - 1;
+        var lastSeq = LastSeq(view);
         var keepFrom = KeepFrom(view, AwaitsMirror ? _mirrored : lastSeq);
         return keepFrom >= every / 2 && AlignUp(FrameBytes(view, keepFrom)) <= _sb.RegionLength / 4;
     }
@@ -103,19 +108,18 @@ public sealed partial class MetaLog
     private int _countRetryAt;   // the count trigger's next try after an abandoned one (committing thread only)
 
     // Index in the view of the first record a checkpoint carries over: the one after the mirrored sequence.
-    private static int KeepFrom(View view, ulong mirrored) =>
-        mirrored + 1 < view.FirstSeq ? 0 : (int)Math.Min((ulong)view.Count, mirrored + 1 - view.FirstSeq);
+    private static int KeepFrom(View view, ulong mirrored) => IndexOf(view, mirrored + 1);
 
     private CheckpointHeader BuildHeader(View view, CheckpointHeader previous, ulong lastSeq, byte[] snapshot, int firstUnmirrored, int keepFrom)
     {
-        var firstSeq = view.FirstSeq + (ulong)keepFrom;
+        var firstSeq = SeqAt(view, keepFrom);
         var firstPrev = keepFrom < view.Count
             ? RecordFrame.PreviousHash(view.Region.AsSpan((int)view.Offsets[keepFrom])).ToArray()
             : view.LastHash.ToArray();
         // A forced drop is remembered until the next forced drop replaces it (the fleet can see the gap's range and
         // the hash of its last record, and check the chain across it).
         var (dropFrom, dropTo, dropHash) = keepFrom > firstUnmirrored
-            ? (view.FirstSeq + (ulong)firstUnmirrored, firstSeq - 1, firstPrev)
+            ? (SeqAt(view, firstUnmirrored), firstSeq - 1, firstPrev)
             : (previous.DroppedFrom, previous.DroppedTo, previous.DroppedHash);
         return new CheckpointHeader(previous.Generation + 1, lastSeq, view.LastHash.ToArray(), firstSeq, firstPrev,
             _mirrored, dropFrom, dropTo, dropHash, snapshot);

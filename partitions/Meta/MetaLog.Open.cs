@@ -12,6 +12,10 @@ public sealed partial class MetaLog
     /// Opens (and recovers) the log on <paramref name="partition"/>, creating it when both superblock sectors are zero.
     /// Recovery cuts a torn or unverifiable tail, zeroes it, rewrites a stale superblock copy and appends the repair
     /// event from <see cref="MetaLogOptions.RepairEventFactory"/>; opening again then finds a clean log (idempotent).
+    /// Damage in the middle of the log (<see cref="RecoveryOutcome.Damaged"/>) is never cut: the damaged bytes stay in
+    /// place, the records after them are kept, the repair event is appended after the highest sequence seen, and (with a
+    /// <see cref="MetaLogOptions.SnapshotFolder"/>) a quarantine checkpoint continues in the other region from the first
+    /// record after the damage, leaving the damaged region untouched until the checkpoint after that.
     /// </summary>
     /// <exception cref="MetaLogCorruptException">Not empty and not a log (e.g. random bytes); nothing is written.</exception>
     /// <exception cref="MetaLogUnsupportedVersionException">Written by a newer format; nothing is written.</exception>
@@ -27,6 +31,12 @@ public sealed partial class MetaLog
         {
             if (log.Recovery.Reason != TruncationReason.None && options.RepairEventFactory is { } factory)
                 log.AppendAsync([factory(log.Recovery)]).AsTask().GetAwaiter().GetResult();
+            // Mid-log damage: the repair event went after the damage (in the damaged region); the quarantine checkpoint now
+            // continues in the other region from the first record after the damage, so the next open is clean
+            // (idempotent) and the damaged region stays untouched until the checkpoint after this one (issue #22).
+            // Forced: the records before the damage cannot be carried across it; what that drops is recorded.
+            if (log.Recovery.Damage is not null && options.SnapshotFolder is not null)
+                log.CheckpointAsync(forceDropUnmirrored: true).AsTask().GetAwaiter().GetResult();
             return log;
         }
         catch
@@ -147,7 +157,7 @@ public sealed partial class MetaLog
             throw new MetaLogCorruptException($"checkpoint first sequence {cp.FirstSequence} is inconsistent with checkpoint sequence {cp.CheckpointSequence}");
         var dataStart = cp.BlockLength(_sector);
         var scan = clean ?? RegionScanner.Scan(region, dataStart, _sector, cp.FirstSequence, cp.FirstPreviousHash, start);
-        var lastSeq = cp.FirstSequence + (ulong)scan.Count - 1;
+        var lastSeq = cp.FirstSequence + (ulong)scan.Count - 1 + scan.GapSkip;
         if (lastSeq < cp.CheckpointSequence)
             throw new MetaLogCorruptException($"region {sb.ActiveRegion} ends at record {lastSeq} but its checkpoint covers {cp.CheckpointSequence}: carried-over records are damaged");
         var discarded = scan.GarbageEnd - scan.ValidEnd;
@@ -161,11 +171,19 @@ public sealed partial class MetaLog
         }
         if (!_readOnly && staleCopy) WriteSuperblocks(sb);
         Install(sb, cp, region, scan);
+        var unreadable = _unreadableSectors > 0 ? $"; {_unreadableSectors} unreadable sector(s) read as damaged" : "";
+        if (scan.Damage is { } damage)
+        {
+            // Nothing discarded (discarded is 0: the tail after the kept records is clean); LastValidSequence is the last
+            // record before the damage.
+            Recovery = new RecoveryReport(RecoveryOutcome.Damaged, scan.Reason, 0, -1, damage.FromSequence - 1, staleCopy, scan.Detail + unreadable) { Damage = damage };
+            return;
+        }
         Recovery = new RecoveryReport(
             scan.Reason == TruncationReason.None ? RecoveryOutcome.Clean : RecoveryOutcome.Truncated, scan.Reason, discarded,
             discarded > 0 ? start + scan.ValidEnd : -1, lastSeq, staleCopy,
             (scan.Reason == TruncationReason.None ? $"clean log, {scan.Count} records in region {sb.ActiveRegion}" : $"{scan.Detail}; {discarded} bytes discarded after record {lastSeq}")
-            + (_unreadableSectors > 0 ? $"; {_unreadableSectors} unreadable sector(s) read as damaged" : ""));
+            + unreadable);
     }
 
     private void Install(Superblock sb, CheckpointHeader cp, byte[] region, RegionScanner.Result scan)
@@ -181,6 +199,9 @@ public sealed partial class MetaLog
             _lastHash = scan.LastHash;
             _writePos = AlignUp(scan.ValidEnd);
             _mirrored = cp.MirroredSequence;
+            _gapIndex = scan.GapIndex;
+            _gapSkip = scan.GapSkip;
+            _gapHash = scan.GapHash ?? [];
         }
     }
 

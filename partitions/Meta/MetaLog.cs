@@ -35,6 +35,11 @@ public sealed partial class MetaLog : IDisposable
     private long _writePos;
     private ulong _mirrored;
     private bool _awaitsMirror = true;
+    // Mid-log damage kept in place (issue #22): records from index _gapIndex on have sequences _gapSkip higher than
+    // their index says, and _gapHash is the hash of the record before the damage. -1: no damage in the active region.
+    private int _gapIndex = -1;
+    private ulong _gapSkip;
+    private byte[] _gapHash = [];
     private TaskCompletionSource _appended = NewSignal();
 
     private MetaLog(IBlockDevice dev, MetaLogOptions opt, TimeProvider time, bool readOnly)
@@ -60,7 +65,7 @@ public sealed partial class MetaLog : IDisposable
     public CheckpointHeader Checkpoint { get { lock (_lock) return _cp; } }
 
     /// <summary>Sequence of the last durable record (0 when the log is empty).</summary>
-    public ulong LastSequence { get { lock (_lock) return _firstSeq + (ulong)_count - 1; } }
+    public ulong LastSequence { get { lock (_lock) return LastSeq(SnapshotLocked()); } }
 
     /// <summary>First sequence still stored (records before it live only in the checkpoint snapshot).</summary>
     public ulong FirstSequence { get { lock (_lock) return _firstSeq; } }
@@ -98,7 +103,7 @@ public sealed partial class MetaLog : IDisposable
     {
         lock (_lock)
         {
-            var last = _firstSeq + (ulong)_count - 1;
+            var last = LastSeq(SnapshotLocked());
             if (sequence > last) throw new ArgumentOutOfRangeException(nameof(sequence), sequence, $"only {last} records exist");
             _mirrored = Math.Max(_mirrored, sequence);
         }
@@ -140,17 +145,30 @@ public sealed partial class MetaLog : IDisposable
     /// <summary>Stops the writer thread after the queued batches are committed. The device stays open (the caller owns it).</summary>
     public void Dispose() => StopWriter();
 
-    private readonly record struct View(byte[] Region, long[] Offsets, int Count, ulong FirstSeq, byte[] LastHash);
+    private readonly record struct View(byte[] Region, long[] Offsets, int Count, ulong FirstSeq, byte[] LastHash, int GapIndex, ulong GapSkip, byte[] GapHash);
 
     private View Snapshot() { lock (_lock) return SnapshotLocked(); }
 
-    private View SnapshotLocked() => new(_region, _offsets, _count, _firstSeq, _lastHash);
+    private View SnapshotLocked() => new(_region, _offsets, _count, _firstSeq, _lastHash, _gapIndex, _gapSkip, _gapHash);
+
+    // Sequence of the record at index i (i == Count gives the next one); the damage gap, if any, shifts the later ones.
+    private static ulong SeqAt(View v, int i) => v.FirstSeq + (ulong)i + (v.GapIndex >= 0 && i >= v.GapIndex ? v.GapSkip : 0);
+
+    private static ulong LastSeq(View v) => SeqAt(v, v.Count) - 1;
+
+    // Index of the first record with a sequence >= seq (Count when there is none).
+    private static int IndexOf(View v, ulong seq)
+    {
+        if (seq <= v.FirstSeq) return 0;
+        var d = seq - v.FirstSeq;
+        if (v.GapIndex >= 0 && d >= (ulong)v.GapIndex) d = d < (ulong)v.GapIndex + v.GapSkip ? (ulong)v.GapIndex : d - v.GapSkip;
+        return (int)Math.Min(d, (ulong)v.Count);
+    }
 
     private static IEnumerable<LogRecord> Enumerate(View v, ulong from)
     {
-        var start = from <= v.FirstSeq ? 0 : from - v.FirstSeq;
-        for (var i = (long)Math.Min(start, (ulong)v.Count); i < v.Count; i++)
-            yield return RecordAt(v, (int)i);
+        for (var i = IndexOf(v, from); i < v.Count; i++)
+            yield return RecordAt(v, i);
     }
 
     private static LogRecord RecordAt(View v, int i)
@@ -160,7 +178,9 @@ public sealed partial class MetaLog : IDisposable
         var len = RecordFrame.Length(span);
         var mem = v.Region.AsMemory(off, len);
         // A record's hash is the next record's link; the last one's is the log's LastHash. No per-record storage.
-        ReadOnlyMemory<byte> hash = i + 1 < v.Count ? v.Region.AsMemory((int)v.Offsets[i + 1] + 28, RecordFrame.HashSize) : v.LastHash;
+        // Across mid-log damage the next record does not link to this one: the scan kept its hash.
+        ReadOnlyMemory<byte> hash = i + 1 == v.GapIndex ? v.GapHash
+            : i + 1 < v.Count ? v.Region.AsMemory((int)v.Offsets[i + 1] + 28, RecordFrame.HashSize) : v.LastHash;
         return new LogRecord(RecordFrame.Sequence(span), RecordFrame.Timestamp(span), RecordFrame.EventType(span),
             mem.Slice(RecordFrame.HeaderSize, len - RecordFrame.Overhead), mem.Slice(28, RecordFrame.HashSize), hash);
     }

@@ -26,7 +26,14 @@ public readonly record struct LogRecord(ulong Sequence, long TimestampMicros, us
 /// <param name="LastValidSequence">Sequence of the last record kept.</param>
 /// <param name="SuperblockRepaired">True when a stale or damaged superblock copy was (or, read-only, would be) rewritten.</param>
 /// <param name="Detail">Human-readable explanation.</param>
-public sealed record RecoveryReport(RecoveryOutcome Outcome, TruncationReason Reason, long BytesDiscarded, long TruncatedAtOffset, ulong LastValidSequence, bool SuperblockRepaired, string Detail);
+public sealed record RecoveryReport(RecoveryOutcome Outcome, TruncationReason Reason, long BytesDiscarded, long TruncatedAtOffset, ulong LastValidSequence, bool SuperblockRepaired, string Detail)
+{
+    /// <summary>
+    /// Set when the outcome is <see cref="RecoveryOutcome.Damaged"/>: the damaged span, what it hid and the records kept
+    /// after it (issue #22). <see cref="LastValidSequence"/> is then the last record before the damage.
+    /// </summary>
+    public LogDamage? Damage { get; init; }
+}
 
 /// <summary>Overall result of recovery.</summary>
 public enum RecoveryOutcome
@@ -37,6 +44,12 @@ public enum RecoveryOutcome
     Created,
     /// <summary>A damaged or unverifiable tail was cut off.</summary>
     Truncated,
+    /// <summary>
+    /// Damage in the middle of the log: valid records written by a later batch follow it, so it is no torn write (a
+    /// power loss only damages the last batch). Nothing was cut: the damaged bytes stay in place, the records after
+    /// them are kept and new records continue after the highest sequence seen (see <see cref="RecoveryReport.Damage"/>).
+    /// </summary>
+    Damaged,
 }
 
 /// <summary>Why recovery stopped before the end of the written bytes.</summary>
@@ -59,4 +72,9 @@ public enum TruncationReason
 /// <param name="ToSequence">Last dropped record.</param>
 /// <param name="LastDroppedHash">SHA-256 of the last dropped record's frame: the chain across the gap still verifies.</param>
 /// <param name="EventSequence">The sequence number the event recording this drop will get (the next record's).</param>
-public sealed record DropReport(ulong FromSequence, ulong ToSequence, byte[] LastDroppedHash, ulong EventSequence);
+public sealed record DropReport(ulong FromSequence, ulong ToSequence, byte[] LastDroppedHash, ulong EventSequence)
+{
+    /// <summary>True when the drop is the quarantine checkpoint after mid-log damage (the records before the damage
+    /// cannot be carried across it), not a region too full for the unmirrored records.</summary>
+    public bool AcrossDamage { get; init; }
+}

@@ -7,9 +7,18 @@ namespace Talos.Partitions.Meta;
 /// fails, and reports what lies after the last good one. Pure (no I/O), never throws on bad bytes except for a
 /// frame whose checksum holds but whose version is unknown.
 /// </summary>
-internal static class RegionScanner
+internal static partial class RegionScanner
 {
-    internal sealed record Result(long[] Offsets, int Count, long ValidEnd, byte[] LastHash, TruncationReason Reason, long GarbageEnd, string Detail);
+    /// <summary>What a scan found. With <see cref="Damage"/> set, <see cref="Offsets"/> hold the records before the damage
+    /// (indexes below <see cref="GapIndex"/>) and then the ones after it, whose sequences are <see cref="GapSkip"/> higher
+    /// than their index says; <see cref="GapHash"/> is the hash of the last record before the damage.</summary>
+    internal sealed record Result(long[] Offsets, int Count, long ValidEnd, byte[] LastHash, TruncationReason Reason, long GarbageEnd, string Detail)
+    {
+        public LogDamage? Damage { get; init; }
+        public int GapIndex { get; init; } = -1;
+        public ulong GapSkip { get; init; }
+        public byte[]? GapHash { get; init; }
+    }
 
     /// <summary>
     /// Scans <paramref name="region"/> from <paramref name="dataStart"/>. Batches start on sector boundaries and are
@@ -82,7 +91,9 @@ internal static class RegionScanner
         long garbageEnd = last < 0 ? validEnd : validEnd + last + 1;
         if (last >= 0 && reason == TruncationReason.None)
             (reason, detail) = (TruncationReason.TrailingData, $"non-zero bytes after the last record (region bytes {validEnd}..{garbageEnd})");
-        return new Result(offsets, count, validEnd, hash, reason, garbageEnd, detail);
+        var prefix = new Result(offsets, count, validEnd, hash, reason, garbageEnd, detail);
+        // A torn write only damages the last batch; damage followed by a later batch is corruption (issue #22).
+        return last >= 0 ? WithDamage(prefix, region, sectorSize, firstSeq + (ulong)count, regionOffsetForErrors) ?? prefix : prefix;
     }
 
     // SHA-256 of small frames is dominated by per-call setup (measured: one-shot 0.45 µs vs 0.36 µs for a reused

@@ -38,6 +38,7 @@ public static class NodeEventText
         NodeEvent.PayloadOneofCase.EtcdMembershipChanged => Etcd(e.EtcdMembershipChanged),
         NodeEvent.PayloadOneofCase.MetaKeySet => $"meta 0x{e.MetaKeySet.Key:x2} set",
         NodeEvent.PayloadOneofCase.MetaKeyDeleted => $"meta 0x{e.MetaKeyDeleted.Key:x2} deleted",
+        NodeEvent.PayloadOneofCase.LogRepaired when e.LogRepaired.ResumedAtSequence > 0 => $"META damaged after {e.LogRepaired.LastGoodSequence}: {e.LogRepaired.Reason}",
         NodeEvent.PayloadOneofCase.LogRepaired => $"log repaired at {e.LogRepaired.LastGoodSequence}: {e.LogRepaired.Reason}",
         _ => e.PayloadCase.ToString(),
     };

@@ -153,7 +153,7 @@ public class MetaLogBadInputTests
     }
 
     [Fact]
-    public async Task A_broken_link_deep_in_a_large_log_is_found_by_the_parallel_chain_check()
+    public async Task A_broken_link_deep_in_a_large_log_is_found_by_the_parallel_chain_check_and_the_later_batch_kept()
     {
         var dev = new MemoryBlockDevice(4 << 20);
         using (var log = Open(dev))
@@ -168,8 +168,12 @@ public class MetaLogBadInputTests
         BinaryPrimitives.WriteUInt32BigEndian(frame[^4..], Crc32C.Compute(frame[..^4]));
         dev.Write(start, sectors);
         using var audit = MetaLog.OpenReadOnly(dev);
-        Assert.Equal((TruncationReason.ChainBroken, 8999ul), (audit.Recovery.Reason, audit.LastSequence));
-        Assert.Equal(at, audit.Recovery.TruncatedAtOffset);
-        AssertChain(audit.ReadFrom(8990).ToList());
+        // Record 9000 ends its batch and batch 9 (9001..10000) follows it intact: mid-log damage, not a torn tail
+        // (issue #22). Record 9000 no longer links to 8999 and 9001 no longer links to 9000: 9000 is the damaged span.
+        Assert.Equal((RecoveryOutcome.Damaged, TruncationReason.ChainBroken, 8999ul, 10000ul), (audit.Recovery.Outcome, audit.Recovery.Reason, audit.Recovery.LastValidSequence, audit.LastSequence));
+        var d = audit.Recovery.Damage!;
+        Assert.Equal((at, 9000ul, 9000ul, 9001ul), (d.Offset, d.FromSequence, d.ToSequence, d.ResumedAtSequence));
+        AssertChain(audit.ReadFrom(8990).Take(9).ToList());
+        AssertChain(audit.ReadFrom(9001).ToList());
     }
 }
