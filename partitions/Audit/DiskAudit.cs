@@ -96,6 +96,8 @@ public static class DiskAudit
             problems.Add(new(AuditSeverity.Error, kind, r.LastValidSequence + 1,
                 $"the log is valid only up to record {r.LastValidSequence}: {r.Reason}; {r.BytesDiscarded} bytes after it (META byte {r.TruncatedAtOffset}) are not part of the history ({r.Detail})"));
         }
+        if (r.CheckpointMismatch is { } m)
+            problems.Add(new(AuditSeverity.Error, "checkpoint", 0, $"{m}: the checkpoint block or the records were rewritten"));
         if (r.Outcome == RecoveryOutcome.Created)
             problems.Add(new(AuditSeverity.Error, "empty", 0, "META holds no log at all (both superblocks are zero): the partition was wiped or never used, so there is no history to verify"));
         if (r.SuperblockRepaired)

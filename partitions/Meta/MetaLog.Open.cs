@@ -171,19 +171,21 @@ public sealed partial class MetaLog
         }
         if (!_readOnly && staleCopy) WriteSuperblocks(sb);
         Install(sb, cp, region, scan);
-        var unreadable = _unreadableSectors > 0 ? $"; {_unreadableSectors} unreadable sector(s) read as damaged" : "";
+        var mismatch = CheckpointLinkMismatch(cp);
+        var unreadable = (_unreadableSectors > 0 ? $"; {_unreadableSectors} unreadable sector(s) read as damaged" : "") + (mismatch is null ? "" : "; " + mismatch);
         if (scan.Damage is { } damage)
         {
             // Nothing discarded (discarded is 0: the tail after the kept records is clean); LastValidSequence is the last
             // record before the damage.
-            Recovery = new RecoveryReport(RecoveryOutcome.Damaged, scan.Reason, 0, -1, damage.FromSequence - 1, staleCopy, scan.Detail + unreadable) { Damage = damage };
+            Recovery = new RecoveryReport(RecoveryOutcome.Damaged, scan.Reason, 0, -1, damage.FromSequence - 1, staleCopy, scan.Detail + unreadable)
+            { Damage = damage, CheckpointMismatch = mismatch };
             return;
         }
         Recovery = new RecoveryReport(
             scan.Reason == TruncationReason.None ? RecoveryOutcome.Clean : RecoveryOutcome.Truncated, scan.Reason, discarded,
             discarded > 0 ? start + scan.ValidEnd : -1, lastSeq, staleCopy,
             (scan.Reason == TruncationReason.None ? $"clean log, {scan.Count} records in region {sb.ActiveRegion}" : $"{scan.Detail}; {discarded} bytes discarded after record {lastSeq}")
-            + unreadable);
+            + unreadable) { CheckpointMismatch = mismatch };
     }
 
     private void Install(Superblock sb, CheckpointHeader cp, byte[] region, RegionScanner.Result scan)

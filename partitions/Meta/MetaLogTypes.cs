@@ -33,6 +33,13 @@ public sealed record RecoveryReport(RecoveryOutcome Outcome, TruncationReason Re
     /// after it (issue #22). <see cref="LastValidSequence"/> is then the last record before the damage.
     /// </summary>
     public LogDamage? Damage { get; init; }
+
+    /// <summary>
+    /// Set when the active checkpoint's record hash (bytes 32..63) disagrees with the stored record of that sequence or
+    /// with the link of the region's first record (issue #22): the checkpoint or the history was rewritten. The log still
+    /// opens (the records verify among themselves); audits report it as an error.
+    /// </summary>
+    public string? CheckpointMismatch { get; init; }
 }
 
 /// <summary>Overall result of recovery.</summary>
