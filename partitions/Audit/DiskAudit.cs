@@ -58,11 +58,7 @@ public static class DiskAudit
             if (err is not null) problems.Add(new(AuditSeverity.Error, "decode", r.Sequence, err));
             else if (rec.Event!.Sequence != r.Sequence)
                 problems.Add(new(AuditSeverity.Error, "sequence", r.Sequence, $"the event inside record {r.Sequence} says sequence {rec.Event.Sequence}"));
-            else if (rec.Event.LogRepaired is { ResumedAtSequence: > 0 } lr)
-                problems.Add(new(AuditSeverity.Error, "damaged", lr.DamagedFromSequence,
-                    $"record {r.Sequence}: the node found META damaged at bytes {lr.DamagedOffset}..{lr.DamagedOffset + lr.DamagedLength} " +
-                    $"(sha256 {lr.DamagedSha256}), hiding {(lr.DamagedToSequence >= lr.DamagedFromSequence ? $"records {lr.DamagedFromSequence}..{lr.DamagedToSequence}" : $"the chain link before record {lr.ResumedAtSequence}")}; " +
-                    $"the history continues at {lr.ResumedAtSequence}"));
+            else if (DamageFinding.Of(rec.Event, r.Sequence) is { } damaged) problems.Add(damaged);
             records.Add(rec);
         }
 

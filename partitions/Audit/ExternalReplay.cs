@@ -40,6 +40,7 @@ public static class ExternalReplay
                 var e = EventCodec.Decode(r.Payload, checked((ushort)r.Type));
                 if ((long)e.Sequence != r.Sequence) problems.Add(new(AuditSeverity.Error, "sequence", (ulong)r.Sequence, $"the event inside record {r.Sequence} says sequence {e.Sequence}"));
                 else if ((ulong)r.Sequence > folded) events.Add(e);
+                if (DamageFinding.Of(e, (ulong)r.Sequence) is { } damaged) problems.Add(damaged);
             }
             catch (Exception ex) when (ex is EventDecodeException or OverflowException)
             {
