@@ -53,7 +53,7 @@ public sealed class AnOfflineAuditReplaysACapturedDisk
     }
 
     [Fact]
-    public async Task A_record_rewritten_with_a_valid_crc_breaks_the_chain_at_the_next_record()
+    public async Task A_record_rewritten_with_a_valid_crc_breaks_the_chain_at_the_next_record_and_the_later_records_are_kept()
     {
         using var node = NodeDisk.InMemory();
         await node.HistoryAsync();
@@ -62,12 +62,13 @@ public sealed class AnOfflineAuditReplaysACapturedDisk
 
         var audit = DiskAudit.Run(node.Disk);
 
+        // Later batches follow record 12: mid-log damage (issue #22), reported, nothing cut, records 13..20 kept.
         var chain = Assert.Single(audit.Problems, p => p.Severity == AuditSeverity.Error);
-        Assert.Equal("chain", chain.Kind);
+        Assert.Equal("damaged", chain.Kind);
         Assert.Equal(13UL, chain.Sequence);
-        Assert.Contains("valid only up to record 12", chain.Detail);
-        Assert.Equal(TruncationReason.ChainBroken, audit.Recovery.Reason);
-        Assert.Equal(12UL, audit.LastSequence);
+        Assert.Contains("the chain link before record 13 damaged", chain.Detail);
+        Assert.Equal((RecoveryOutcome.Damaged, TruncationReason.ChainBroken, 12UL), (audit.Recovery.Outcome, audit.Recovery.Reason, audit.Recovery.LastValidSequence));
+        Assert.Equal(20UL, audit.LastSequence);
     }
 
     [Fact]

@@ -73,7 +73,7 @@ public sealed class TalosctlAuditsACapturedImage : IDisposable
         using var _2 = n2;
         var fail = await Run("audit", "verify", "--disk", bad);
         Assert.Equal(1, fail.Code);
-        Assert.Contains("ERROR [chain] at 13: the log is valid only up to record 12: ChainBroken", fail.Out);
+        Assert.Contains("ERROR [damaged] at 13: the chain link before record 13 damaged", fail.Out);
         Assert.EndsWith("FAILED\n", fail.Out.Replace("\r", ""));
     }
 
