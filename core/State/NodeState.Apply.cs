@@ -45,6 +45,8 @@ public sealed partial record NodeState
         NodeEvent.PayloadOneofCase.StepCompensated => OnTaskEnded(e, e.StepCompensated.Task, null),
         NodeEvent.PayloadOneofCase.SequenceAbandoned => OnSequenceEnded(e, e.SequenceAbandoned.Sequence,
             $"sequence {e.SequenceAbandoned.Sequence} abandoned: {e.SequenceAbandoned.Reason}"),
+        // Informational: the run's SequenceFailed follows and closes it (last_error gets its cause).
+        NodeEvent.PayloadOneofCase.SequenceRestored => this,
         NodeEvent.PayloadOneofCase.DiskLaidOut => OnDiskLaidOut(e.DiskLaidOut),
         NodeEvent.PayloadOneofCase.PartitionWiped => WipeLabel(e.PartitionWiped.Label, preserveConfig: false),
         NodeEvent.PayloadOneofCase.ImageWrittenToSlot => OnImageWritten(e),

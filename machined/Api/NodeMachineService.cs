@@ -42,10 +42,9 @@ public sealed partial class NodeMachineService(ApiSecurityState state, NodeRunti
     public override async Task<UpgradeResponse> Upgrade(UpgradeRequest request, ServerCallContext context)
     {
         if (string.IsNullOrWhiteSpace(request.Image)) throw new InvalidApiRequestException("image", "an installer image reference is required");
-        // Upstream's legacy path: a control-plane upgrade that wipes EPHEMERAL (no --preserve) is checked against etcd quorum unless forced.
-        if (node.IsControlPlane && !request.Force && !request.Preserve)
-            await node.Etcd.CheckRemovalSafeAsync("upgrade", "use --preserve to keep etcd data, or --force to upgrade anyway", context.CancellationToken);
-        var op = node.Upgrade(request.Image, request.Preserve, request.Stage, request.Force);
+        // Upstream's legacy path: the installer image and (control plane, unless forced) etcd are checked before the
+        // request is accepted, so a refusal stops nothing (issue 20.1, 22.5).
+        var op = await node.UpgradeAsync(request.Image, request.Preserve, request.Stage, request.Force, context.CancellationToken);
         return new UpgradeResponse
         {
             Messages = { new Talos.Api.Machine.Upgrade { Metadata = ResponseMetadata.For(context), Ack = "Upgrade request received", ActorId = op.ActorId } },

@@ -240,7 +240,7 @@ public sealed partial class NodeRuntime
         }
         Finish(report);
         var result = report.Run?.Result;
-        if (result is RunResult.Reboot or RunResult.PowerOff)
+        if (result is RunResult.Reboot or RunResult.PowerOff || NeedsRebootAfterFailure(report))
             await ReportedAsync("reboot", async () =>
             {
                 await _powerGate.WaitAsync(ct);

@@ -26,8 +26,17 @@ public sealed partial class NodeRuntime
     {
         var reference = ImageReference.Parse(image);
         var installer = new ImageInstaller(_o.Images, new SlotWriter(), Verifier());
-        var (write, img) = await installer.InstallAsync(await SourceForAsync(reference, ct), reference, Disk.Slot(target),
-            ToBootSlot(target), confirmed is { } cs ? ToBootSlot(cs) : null, ct);
+        SlotWriteResult write;
+        InstallerImage img;
+        try
+        {
+            (write, img) = await installer.InstallAsync(await SourceForAsync(reference, ct), reference, Disk.Slot(target),
+                ToBootSlot(target), confirmed is { } cs ? ToBootSlot(cs) : null, ct);
+        }
+        catch (IOException e) when (HostDiskFullException.IsDiskFull(e))
+        {
+            throw new HostDiskFullException(_o.DiskName, $"writing {image} to slot {target}", e);
+        }
         var digest = write.ContentDigest.Replace("sha256:", "", StringComparison.Ordinal);
         Kernel.Talos($"wrote {image} ({img.Config.Version}) to slot {target}: {write.PayloadBytes} bytes, digest {digest[..12]}");
         await Journal.AppendAsync(c.ActorId, c.SequenceId, e => e.ImageWrittenToSlot = new ImageWrittenToSlot

@@ -57,6 +57,12 @@ public sealed class NodeRuntimeOptions
     /// </summary>
     public bool ExternalMirror { get; init; }
 
+    /// <summary>
+    /// Fault injection for tests (issue 20.1): called before each sequence task runs; an exception it returns is thrown
+    /// in the task's place, as a failing task would. Null in the daemon and the simulation, where nothing changes.
+    /// </summary>
+    public Func<Sequencer.Running.TaskContext, Exception?>? TaskFault { get; init; }
+
     /// <summary>Log sink for machined's own log lines (stdout in the daemon).</summary>
     public Action<string>? Log { get; init; }
 

@@ -29,7 +29,7 @@ internal sealed partial class NodeTasks : ITaskCatalog
     }
 
     /// <inheritdoc />
-    public ITask? Find(string name) => _tasks.GetValueOrDefault(name);
+    public ITask? Find(string name) => _tasks.GetValueOrDefault(name) is { } t && _node.Options.TaskFault is { } fault ? new FaultedTask(t, fault) : _tasks.GetValueOrDefault(name);
 
     /// <summary>Every task name this catalogue implements (a test checks it covers the sequence library).</summary>
     public IReadOnlyCollection<string> Names => _tasks.Keys;
@@ -46,6 +46,13 @@ internal sealed partial class NodeTasks : ITaskCatalog
     private static ValueTask<TaskOutcome> Ok => ValueTask.FromResult(TaskOutcome.Continue);
 
     private void Add(string name, Func<TaskContext, CancellationToken, ValueTask<TaskOutcome>> run) => _tasks[name] = new LambdaTask(run);
+
+    /// <summary>A task behind the options' fault injection (tests): the fault, when it returns one, is thrown in the task's place.</summary>
+    private sealed class FaultedTask(ITask inner, Func<TaskContext, Exception?> fault) : ITask
+    {
+        public ValueTask<TaskOutcome> RunAsync(TaskContext context, CancellationToken ct) =>
+            fault(context) is { } e ? ValueTask.FromException<TaskOutcome>(e) : inner.RunAsync(context, ct);
+    }
 
     private sealed class LambdaTask(Func<TaskContext, CancellationToken, ValueTask<TaskOutcome>> run) : ITask
     {

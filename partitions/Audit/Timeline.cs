@@ -77,6 +77,8 @@ public static class TimelineBuilder
         NodeEvent.PayloadOneofCase.SequenceResumed => (TimelineKind.Sequence, $"sequence {e.SequenceResumed.Sequence} resumed at {e.SequenceResumed.Phase}/{e.SequenceResumed.Task} (attempt {e.SequenceResumed.Attempt})"),
         NodeEvent.PayloadOneofCase.StepCompensated => (TimelineKind.Sequence, $"step {e.StepCompensated.Phase}/{e.StepCompensated.Task} compensated: {e.StepCompensated.Action}"),
         NodeEvent.PayloadOneofCase.SequenceAbandoned => (TimelineKind.Sequence, $"sequence {e.SequenceAbandoned.Sequence} abandoned: {e.SequenceAbandoned.Reason}"),
+        NodeEvent.PayloadOneofCase.SequenceRestored => (TimelineKind.Sequence, $"sequence {e.SequenceRestored.Sequence} failed at {e.SequenceRestored.Phase}/{e.SequenceRestored.Task} " +
+            $"before its point of no return ({e.SequenceRestored.Message}); restarted {string.Join(", ", e.SequenceRestored.Restarted)}: the node resumed"),
         NodeEvent.PayloadOneofCase.PhaseStarted => (TimelineKind.Phase, $"phase {e.PhaseStarted.Phase} ({e.PhaseStarted.Index}/{e.PhaseStarted.Count}) of {e.PhaseStarted.Sequence}"),
         NodeEvent.PayloadOneofCase.PhaseFailed => (TimelineKind.Phase, $"phase {e.PhaseFailed.Phase} of {e.PhaseFailed.Sequence} failed: {e.PhaseFailed.Message}"),
         NodeEvent.PayloadOneofCase.DiskLaidOut => (TimelineKind.Disk, $"disk {e.DiskLaidOut.Disk} laid out (guid {e.DiskLaidOut.DiskGuid}, {e.DiskLaidOut.Partitions.Count} partitions)"),

@@ -44,3 +44,10 @@ public sealed record SequenceResumed(string SequenceId, string ActorId, string S
 public sealed record StepCompensated(string SequenceId, string ActorId, string Sequence, string Phase, string Task, string Action) : JournalEvent(SequenceId, ActorId, Sequence);
 /// <summary>Recovery: the sequence will not be continued.</summary>
 public sealed record SequenceAbandoned(string SequenceId, string ActorId, string Sequence, string Reason) : JournalEvent(SequenceId, ActorId, Sequence);
+/// <summary>
+/// A run that failed before its point of no return was undone (issue 20.1): <paramref name="Restarted"/> are the undo
+/// tasks that ran (services, mounts), recorded just before its SequenceFailed. <paramref name="Phase"/> and <paramref name="Task"/> name
+/// the failure and <paramref name="Message"/> is its cause; the node runs on as before the request.
+/// </summary>
+public sealed record SequenceRestored(string SequenceId, string ActorId, string Sequence, string Phase, string Task, string Message, IReadOnlyList<string> Restarted)
+    : JournalEvent(SequenceId, ActorId, Sequence);

@@ -6,7 +6,7 @@ namespace Talos.Sequencer.Journal;
 
 /// <summary>
 /// One-to-one mapping between the sequencer's <see cref="JournalEvent"/> records and the sequencer payloads of the
-/// event catalogue (specs/events.md, codes 10-22), so that NodeState's fold sees every step.
+/// event catalogue (specs/events.md, codes 10-23), so that NodeState's fold sees every step.
 /// </summary>
 public static class NodeEventMapping
 {
@@ -31,6 +31,7 @@ public static class NodeEventMapping
             case SequenceResumed r: n.SequenceResumed = new() { Sequence = r.Sequence, Phase = r.Phase, Task = r.Task, Attempt = (uint)r.Attempt }; break;
             case StepCompensated c: n.StepCompensated = new() { Sequence = c.Sequence, Phase = c.Phase, Task = c.Task, Action = c.Action }; break;
             case SequenceAbandoned a: n.SequenceAbandoned = new() { Sequence = a.Sequence, Reason = a.Reason }; break;
+            case SequenceRestored r: n.SequenceRestored = new() { Sequence = r.Sequence, Phase = r.Phase, Task = r.Task, Message = r.Message, Restarted = { r.Restarted } }; break;
             default: throw new ArgumentException($"unmapped journal event {e.GetType().Name}", nameof(e));
         }
     }
@@ -54,6 +55,8 @@ public static class NodeEventMapping
             NodeEvent.PayloadOneofCase.SequenceResumed => new SequenceResumed(sid, aid, n.SequenceResumed.Sequence, n.SequenceResumed.Phase, n.SequenceResumed.Task, (int)n.SequenceResumed.Attempt),
             NodeEvent.PayloadOneofCase.StepCompensated => new StepCompensated(sid, aid, n.StepCompensated.Sequence, n.StepCompensated.Phase, n.StepCompensated.Task, n.StepCompensated.Action),
             NodeEvent.PayloadOneofCase.SequenceAbandoned => new SequenceAbandoned(sid, aid, n.SequenceAbandoned.Sequence, n.SequenceAbandoned.Reason),
+            NodeEvent.PayloadOneofCase.SequenceRestored => new SequenceRestored(sid, aid, n.SequenceRestored.Sequence, n.SequenceRestored.Phase,
+                n.SequenceRestored.Task, n.SequenceRestored.Message, [.. n.SequenceRestored.Restarted]),
             _ => null,
         };
     }

@@ -9,10 +9,11 @@ namespace Talos.Sequencer.Running;
 public sealed partial class SequenceRunner
 {
     /// <summary>State of one run: the phase executor that the machine's entry actions call.</summary>
-    private sealed class Run(SequenceRunner owner, ISequenceRequest request, IReadOnlyList<Phase> phases, RunIdentity id,
+    private sealed partial class Run(SequenceRunner owner, ISequenceRequest request, IReadOnlyList<Phase> phases, RunIdentity id,
         INodeFacts facts, ResumePoint? resume, CancellationToken ct)
     {
         private readonly Dictionary<string, bool> _conditions = [];
+        private readonly List<string> _started = [];
         public RunIdentity Id => id;
         public Exception? Error { get; private set; }
         public StateMachine<string, RunnerTrigger> Machine { get; set; } = null!;
@@ -80,6 +81,7 @@ public sealed partial class SequenceRunner
         {
             var impl = owner.Catalog.Find(task.Name) ?? throw new UnknownTaskException(task.Name);
             var attempt = resume is not null && resume.Attempts.TryGetValue(task.Name, out var a) ? a : 1;
+            lock (_started) _started.Add(task.Name);
             await owner.AppendAsync(new TaskStarted(id.SequenceId, id.ActorId, Seq, phase.Name, task.Name));
             Exception? error = null;
             var outcome = TaskOutcome.Continue;

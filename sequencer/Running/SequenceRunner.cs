@@ -17,7 +17,10 @@ public sealed record RunIdentity(string SequenceId, string ActorId);
 public sealed record ResumePoint(int PhaseIndex, IReadOnlySet<string> CompletedTasks, IReadOnlyDictionary<string, int> Attempts, bool PhaseWasStarted = false);
 
 /// <summary>How a run ended; <paramref name="Error"/> is set for <see cref="RunResult.Failed"/>.</summary>
-public sealed record RunReport(RunResult Result, Exception? Error = null);
+/// <param name="Result">How the run ended.</param>
+/// <param name="Error">The failure, for a failed run.</param>
+/// <param name="After">What the runner did after a failure (<see cref="FailureRestore"/>): restored, or the node must reboot.</param>
+public sealed record RunReport(RunResult Result, Exception? Error = null, AfterFailure After = AfterFailure.None);
 
 /// <summary>
 /// The one generic executor (STYLE.md §3): runs any phase list through a Stateless machine, appends every
@@ -68,8 +71,11 @@ public sealed partial class SequenceRunner(ITaskCatalog catalog, ISequenceJourna
             case RunnerStates.Failed:
                 var canceled = run.Error is OperationCanceledException || run.Error?.InnerException is OperationCanceledException;
                 var code = canceled ? FailureCode.Canceled : FailureCode.Fatal;
+                // Issue 20.1: what a failed run stopped is restarted before its terminal record, so the caller that sees
+                // the failure finds the node running again (a cancelled run belongs to the sequence that pre-empted it).
+                var after = canceled ? AfterFailure.None : await run.AfterFailureAsync();
                 await AppendAsync(new SequenceFailed(id.SequenceId, id.ActorId, seq, code, $"sequence failed: {run.Error?.Message}"));
-                return new RunReport(canceled ? RunResult.Canceled : RunResult.Failed, run.Error);
+                return new RunReport(canceled ? RunResult.Canceled : RunResult.Failed, run.Error, after);
             default:
                 throw new InvalidOperationException($"runner stopped in non-terminal state '{state}'");
         }

@@ -49,7 +49,7 @@ public sealed class SlotWriter
         if (SlotHeader.Size % device.SectorSize != 0) throw new ArgumentException($"sector size {device.SectorSize} does not divide the 4096-byte header", nameof(device));
         var kernelOff = (long)SlotHeader.Size;
         var initOff = AlignUp(kernelOff + payload.Kernel.Size);
-        var end = AlignUp(initOff + payload.Initramfs.Size);
+        var end = RequiredBytes(payload.Kernel.Size, payload.Initramfs.Size);
         if (end > device.Length) throw new SlotTooSmallException(target, end, device.Length);
         var header = new SlotHeader(target, kernelOff, payload.Kernel.Size, payload.Kernel.Sha256,
             initOff, payload.Initramfs.Size, payload.Initramfs.Sha256, payload.ManifestDigest,
@@ -167,6 +167,13 @@ public sealed class SlotWriter
         var want = (int)Math.Min(buffer.Length, remaining);
         return want <= 0 ? 0 : s.ReadAtLeast(buffer.AsSpan(0, want), want, throwOnEndOfStream: false);
     }
+
+    /// <summary>
+    /// Bytes a slot needs for a kernel and an initramfs of these sizes: the header, then each part aligned to the
+    /// header size (the layout <see cref="Write"/> uses). Checked before an upgrade is accepted (issue 20.1).
+    /// </summary>
+    public static long RequiredBytes(long kernelBytes, long initramfsBytes) =>
+        AlignUp(AlignUp(SlotHeader.Size + kernelBytes) + initramfsBytes);
 
     private static long AlignUp(long v, long a = SlotHeader.Size) => (v + a - 1) / a * a;
 

@@ -34,10 +34,14 @@ public sealed class NodeApiHarness : IAsyncDisposable
     public NodeRuntime Node { get; private set; } = null!;
     public NodeServer Server { get; private set; } = null!;
 
-    public static async Task<NodeApiHarness> StartAsync(string address, long seed = 1)
+    /// <summary>Fault injection passed to every runtime this harness starts (<see cref="NodeRuntimeOptions.TaskFault"/>).</summary>
+    public Func<Talos.Sequencer.Running.TaskContext, Exception?>? TaskFault { get; init; }
+
+    public static async Task<NodeApiHarness> StartAsync(string address, long seed = 1, RuntimeFixture? fixture = null,
+        Func<Talos.Sequencer.Running.TaskContext, Exception?>? taskFault = null)
     {
         var ip = IPAddress.Parse(address);
-        var h = new NodeApiHarness(await RuntimeFixture.CreateAsync(), ip, new TestPki(seed, ip));
+        var h = new NodeApiHarness(fixture ?? await RuntimeFixture.CreateAsync(), ip, new TestPki(seed, ip)) { TaskFault = taskFault };
         await h.PowerOnAsync();
         return h;
     }
@@ -49,7 +53,7 @@ public sealed class NodeApiHarness : IAsyncDisposable
         {
             Disk = Fixture.Disk, DiskName = "test.img", Address = Address.ToString(), Images = Fixture.Store,
             Guids = new Talos.Partitions.Gpt.SeededGuidSource(7), Ids = new Talos.Sequencer.Locking.SequentialIdSource($"op{++_boots}"),
-            HealthDeadline = TimeSpan.FromSeconds(5),
+            HealthDeadline = TimeSpan.FromSeconds(5), TaskFault = TaskFault,
         });
         Server = await NodeServer.StartAsync(new NodeServerOptions
         {
