@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using Google.Protobuf;
 using Grpc.Core;
@@ -121,24 +122,76 @@ public sealed class TortureRig : IDisposable
         return p.Stage == MachineStage.Running ? p : throw new TortureFailure($"install did not end Running: {p}");
     }
 
-    /// <summary>The whole event history the node serves (tail_events = -1), over mutual TLS or, in maintenance, insecure.</summary>
-    public async Task<List<MachineEvent>> HistoryAsync(bool secure)
+    /// <summary>
+    /// The whole event history the node serves (tail_events = -1), over mutual TLS or, in maintenance, insecure. It
+    /// waits on the node, not on a timer (issue #20 item 4): the node first says where its log ends (tail_events = 1:
+    /// its last event), then the full history is read until that event has arrived. Under load the first message, behind
+    /// the TLS handshake, took more than the 10 s the harness used to wait, and the history then came back empty. Only
+    /// the overall bound <paramref name="seconds"/> ends the wait; exceeding it is a failure that says how far it got.
+    /// </summary>
+    public async Task<List<MachineEvent>> HistoryAsync(bool secure, int seconds = 120)
     {
         using var ch = secure ? Admin() : ApiClient.Open(EndPoint, null, null);
-        var got = new List<MachineEvent>();
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        using var call = new MachineService.MachineServiceClient(ch).Events(new EventsRequest { TailEvents = -1 }, cancellationToken: cts.Token);
-        // The history comes in one burst: the stream is drained once nothing arrives for a while (the first message,
-        // behind the TLS handshake on a busy machine, may take seconds).
-        for (var first = true; ; first = false)
+        var client = new MachineService.MachineServiceClient(ch);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
+        var (end, got, why) = ("", new List<MachineEvent>(), "");
+        while (true)
         {
-            var next = call.ResponseStream.MoveNext(cts.Token);
-            if (await Task.WhenAny(next, Task.Delay(first ? 10_000 : 700, cts.Token)) != next) break;
-            if (!await next) break;
-            if (call.ResponseStream.Current is { Data.TypeUrl.Length: > 0 } e) got.Add(e);
+            try
+            {
+                if (end.Length == 0)
+                    end = (await ReadUntilAsync(client, 1, _ => true, cts.Token)).LastOrDefault()?.Id
+                          ?? throw new TortureFailure("the node's Events stream (tail_events = 1) ended without an event: the node serves no history");
+                var last = ulong.Parse(end, CultureInfo.InvariantCulture);
+                got.Clear();
+                await ReadUntilAsync(client, -1, e => ulong.Parse(e.Id, CultureInfo.InvariantCulture) >= last, cts.Token, got);
+                return got;
+            }
+            catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.Cancelled && !cts.IsCancellationRequested)
+            {
+                // The connection (TCP connect + TLS handshake, ConnectTimeout 5 s a try) timed out, which the client
+                // reports as Cancelled: try again within the overall bound.
+                why = e.Status.DebugException?.GetBaseException().Message ?? e.Status.Detail;
+            }
+            catch (Exception e) when (e is OperationCanceledException || e is RpcException { StatusCode: StatusCode.Cancelled or StatusCode.DeadlineExceeded })
+            {
+                throw new TortureFailure(end.Length == 0
+                    ? $"the node did not serve its last event (Events, tail_events = 1) within {seconds} s{(why.Length > 0 ? $" (last error: {why})" : "")}"
+                    : $"the node served {got.Count} events (last {got.LastOrDefault()?.Id ?? "none"}) within {seconds} s, but its log ends at {end}");
+            }
+            await Task.Delay(200, CancellationToken.None);
         }
-        cts.Cancel();
+    }
+
+    /// <summary>Reads one Events stream (the hello skipped) until <paramref name="done"/> holds for an event; the stream is then cancelled.</summary>
+    private static async Task<List<MachineEvent>> ReadUntilAsync(MachineService.MachineServiceClient client, int tail, Func<MachineEvent, bool> done, CancellationToken ct, List<MachineEvent>? into = null)
+    {
+        var got = into ?? new List<MachineEvent>();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        using var call = client.Events(new EventsRequest { TailEvents = tail }, cancellationToken: stop.Token);
+        while (await call.ResponseStream.MoveNext(stop.Token))
+        {
+            if (call.ResponseStream.Current is not { Data.TypeUrl.Length: > 0 } e) continue;
+            got.Add(e);
+            if (done(e)) break;
+        }
+        ct.ThrowIfCancellationRequested();
+        stop.Cancel();
         return got;
+    }
+
+    /// <summary>SIGSTOPs the daemon for <paramref name="pause"/>, then SIGCONTs it (a node too busy to answer, in the extreme).</summary>
+    public Task FreezeAsync(TimeSpan pause)
+    {
+        var pid = (_daemon ?? throw new InvalidOperationException("no daemon is running")).Id.ToString(CultureInfo.InvariantCulture);
+        Signal("-STOP", pid);
+        return Task.Delay(pause).ContinueWith(_ => Signal("-CONT", pid), TaskScheduler.Default);
+
+        static void Signal(string signal, string pid)
+        {
+            using var kill = System.Diagnostics.Process.Start("kill", [signal, pid]);
+            kill.WaitForExit();
+        }
     }
 
     public void Dispose()

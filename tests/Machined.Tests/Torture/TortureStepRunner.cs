@@ -28,8 +28,14 @@ public sealed record Interrupted(TortureOp Op, string Actor, IReadOnlyList<Machi
 /// <summary>Runs one operation over the API while watching the Events stream, and SIGKILLs the daemon at the chosen moment.</summary>
 public static class TortureStepRunner
 {
-    /// <summary>An event trigger that has not fired by then fires anyway: the operation has long settled.</summary>
+    /// <summary>An event trigger that has not fired by then fires anyway once the operation has settled.</summary>
     private static readonly TimeSpan Cap = TimeSpan.FromSeconds(8);
+
+    /// <summary>An event trigger that has not fired by then fires anyway, settled or not (a bound, normally never reached).</summary>
+    private static readonly TimeSpan OperationBound = TimeSpan.FromSeconds(90);
+
+    /// <summary>How long the Events stream may take to say hello (a readiness bound, not a pace: it ends at the hello).</summary>
+    private static readonly TimeSpan HelloBound = TimeSpan.FromSeconds(60);
 
     public static async Task<Interrupted> RunAsync(TortureRig rig, TortureStep step)
     {
@@ -53,8 +59,10 @@ public static class TortureStepRunner
             catch (OperationCanceledException) { }
             finally { hello.TrySetResult(); }
         });
-        // The stream must be live before the operation starts, or its first events could be missed.
-        if (await Task.WhenAny(hello.Task, Task.Delay(5000)) != hello.Task) throw new TortureFailure("the Events stream sent nothing in 5 s");
+        // The stream must be live before the operation starts, or its first events could be missed. Its hello is the
+        // readiness signal; the bound is generous because a loaded 2-core box took seconds for the TLS handshake alone.
+        if (await Task.WhenAny(hello.Task, Task.Delay(HelloBound)) != hello.Task)
+            throw new TortureFailure($"the Events stream sent no hello in {HelloBound.TotalSeconds:0} s");
 
         string actor = "";
         string? refused = null;
@@ -62,7 +70,7 @@ public static class TortureStepRunner
         catch (RpcException e) { refused = $"{e.StatusCode}: {e.Status.Detail}"; }
 
         // A refused operation changes nothing: the kill then hits a node at rest, at once.
-        var triggered = refused is null && await WaitForTriggerAsync(step.Kill, actor, seen);
+        var triggered = refused is null && await WaitForTriggerAsync(step, actor, seen, reader);
         List<MachineEvent> acknowledged;
         lock (seen) acknowledged = seen.ToList();   // taken before the kill: every one of these reached the client
         await rig.KillAsync();
@@ -91,20 +99,27 @@ public static class TortureStepRunner
         return "";
     }
 
-    private static async Task<bool> WaitForTriggerAsync(KillTrigger kill, string actor, List<MachineEvent> seen)
+    /// <summary>
+    /// Waits for the kill trigger. An event trigger that never comes fires at <see cref="Cap"/> once the operation has
+    /// settled (or the stream has ended: nothing more can come), or at <see cref="OperationBound"/> if it never settles: on a loaded box an operation takes longer than
+    /// <see cref="Cap"/>, and a kill at the cap then landed mid-way without counting as a trigger.
+    /// </summary>
+    private static async Task<bool> WaitForTriggerAsync(TortureStep step, string actor, List<MachineEvent> seen, Task stream)
     {
+        var kill = step.Kill;
         if (kill.DelayMs is { } ms)
         {
             await Task.Delay(ms);
             return true;
         }
         var start = Environment.TickCount64;
-        while (Environment.TickCount64 - start < Cap.TotalMilliseconds)
+        for (long elapsed = 0; elapsed < OperationBound.TotalMilliseconds; elapsed = Environment.TickCount64 - start)
         {
             lock (seen)
             {
                 if (kill.EventNumber is { } n && seen.Count(e => actor.Length == 0 || e.ActorId == actor) >= n) return true;
                 if (kill.EventName is { } name && seen.Any(e => NodeApiHarness.AsNodeEvent(e)?.PayloadCase.ToString() == name)) return true;
+                if (elapsed >= Cap.TotalMilliseconds && (stream.IsCompleted || new Interrupted(step.Op, actor, seen, null, false).Settled)) return false;
             }
             await Task.Delay(5);
         }
