@@ -147,8 +147,9 @@ public sealed partial class NodeRuntime
         Kernel.Talos($"booted slot {choice.Slot}: {header.ImageReference} {header.Version}");
         if (!await LoadStoredConfigAsync(ct))
         {
-            Kernel.Talos("no machine config on STATE: entering maintenance mode, waiting for apply-config");
-            await Journal.AppendAsync("", "", e => e.MaintenanceEntered = new MaintenanceEntered { Reason = "no machine config on STATE", Slot = choice.Slot }, ct);
+            var reason = ConfigBindingProblem ?? "no machine config on STATE";
+            Kernel.Talos($"{reason}: entering maintenance mode, waiting for apply-config");
+            await Journal.AppendAsync("", "", e => e.MaintenanceEntered = new MaintenanceEntered { Reason = reason, Slot = choice.Slot }, ct);
             SetStage(NodeStage.Maintenance);
             return BootResult.Settled;
         }
@@ -164,6 +165,7 @@ public sealed partial class NodeRuntime
         if (report.Run?.Result is RunResult.Failed or RunResult.Canceled || report.Refusal is not null)
             Log($"boot sequence did not complete: {report.Run?.Error?.Message ?? report.Refusal?.Message}");
         if (Booted is { Trial: true } b) return await HealthGateAsync(b, ct);
+        await EstablishIdentityAsync(ct);
         SetStage(NodeStage.Running);
         return BootResult.Settled;
     }
@@ -181,6 +183,7 @@ public sealed partial class NodeRuntime
         {
             await Journal.AppendAsync("", "", e => e.BootConfirmed = new BootConfirmed { Slot = b.Slot, Version = b.Version }, ct);
             Kernel.Talos($"slot {b.Slot} confirmed ({b.Version})");
+            await EstablishIdentityAsync(ct);
             SetStage(NodeStage.Running);
             return BootResult.Settled;
         }
@@ -222,7 +225,9 @@ public sealed partial class NodeRuntime
         }
         var bytes = StateStore.Get(ConfigDocs.Active);
         if (bytes is null) return false;
-        ActivateConfig(MachineConfig.Parse(System.Text.Encoding.UTF8.GetString(bytes)), bytes);
+        var active = MachineConfig.Parse(System.Text.Encoding.UTF8.GetString(bytes));
+        if ((ConfigBindingProblem = await CheckConfigBindingAsync(active, ct)) is not null) return false;   // issue #22
+        ActivateConfig(active, bytes);
         return true;
     }
 
