@@ -9,6 +9,13 @@ public sealed partial record NodeState
     internal const uint MaxMetaKey = 0xFF;
 
     /// <summary>
+    /// META key (a Talos.NET addition, unused upstream) under which the node records its Ed25519 public key when it
+    /// creates the key on STATE (issue #22): a STATE that later holds no key, or another one, is then a lost or
+    /// replaced identity, never a silent new one. A STATE wipe (reset without --preserve) removes it.
+    /// </summary>
+    public const uint NodeKeyMetaKey = 0x20;
+
+    /// <summary>
     /// Maintenance from the boot loader (nothing booted) clears the booted slot; maintenance of a booted slot whose
     /// STATE holds no config keeps it (the slot's system runs and waits for apply-config).
     /// </summary>
@@ -78,7 +85,8 @@ public sealed partial record NodeState
     {
         "BOOT-A" => WithSlot(Slot.A, SlotState.Empty),
         "BOOT-B" => WithSlot(Slot.B, SlotState.Empty),
-        "STATE" when !preserveConfig => this with { ConfigDigest = "", StagedConfigDigest = "", TryPreviousConfigDigest = "" },
+        // The node key lives on STATE: its record in the log (META key NodeKeyMetaKey, issue #22) goes with it.
+        "STATE" when !preserveConfig => this with { ConfigDigest = "", StagedConfigDigest = "", TryPreviousConfigDigest = "", Meta = Meta.Remove(NodeKeyMetaKey) },
         "EPHEMERAL" => this with
         {
             Services = Services.Clear(),

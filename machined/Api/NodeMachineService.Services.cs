@@ -112,6 +112,8 @@ public sealed partial class NodeMachineService
     private static void CheckMetaKey(uint key)
     {
         if (key > 0xFF) throw new InvalidApiRequestException("key", $"META keys are 0..255 (0x00..0xff), got {key}");
+        if (key == Talos.Core.State.NodeState.NodeKeyMetaKey)
+            throw new InvalidApiRequestException("key", $"META key 0x{key:x2} records the node's signing key (issue #22) and is written by the node only");
     }
 
     private ServiceSupervisor Supervisor(string id)

@@ -75,6 +75,8 @@ public static partial class NodeResources
         if (node.Services is { } s)
             foreach (var c in Talos.Machined.Services.HealthGate.Check(s).Where(c => !c.Passed))
                 status.UnmetConditions.Add(new UnmetCondition { Name = c.Check, Reason = c.Detail });
+        if (node.IdentityProblem is { } identity) status.UnmetConditions.Add(new UnmetCondition { Name = "identity", Reason = identity });
+        if (node.ConfigBindingProblem is { } binding) status.UnmetConditions.Add(new UnmetCondition { Name = "config", Reason = binding });
         status.Ready = status.UnmetConditions.Count == 0;
         return Spec("machine", new MachineStatusSpec { Stage = (MachineStage)(int)node.Stage, Status = status });
     }

@@ -46,10 +46,17 @@ public static class NodeDaemon
             return 1;
         }
         using var _ = disk;
+        byte[] sealing;
+        try { sealing = SealingSecretFile.LoadOrCreate(SealingSecretFile.PathFor(o), Log); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            Log($"machined: cannot use the node key sealing secret: {e.Message}");
+            return 1;
+        }
         var runtime = new NodeRuntime(new NodeRuntimeOptions
         {
             Disk = disk, DiskName = o.Disk, Address = o.Address.ToString(), Images = new LocalLayoutStore(o.ImageStore),
-            Ids = new RandomIdSource(), EtcdIds = new RandomIdSource(), Log = Log,
+            Ids = new RandomIdSource(), EtcdIds = new RandomIdSource(), Log = Log, KeySealingSecret = sealing,
         });
         var poweredOff = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         runtime.PoweredOff += () => poweredOff.TrySetResult();

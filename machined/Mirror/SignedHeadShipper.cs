@@ -16,8 +16,10 @@ namespace Talos.Machined.Mirror;
 /// <param name="keep">Persists the latest signed head on the node.</param>
 /// <param name="kept">The latest head the node kept (e.g. signed at a META checkpoint); shipped when the store holds
 /// its sequence and no fresher head can be signed. Null: none.</param>
+/// <param name="maySign">False while the node refuses to sign (its log does not extend its last signed head, issue #22):
+/// nothing is signed or recorded then. Null: always true.</param>
 public sealed class SignedHeadShipper(IDocumentStore store, Guid nodeId, HeadSigner signer, Func<ulong, byte[]?> hashAt, Action<SignedHead> keep,
-    Func<SignedHead?>? kept = null)
+    Func<SignedHead?>? kept = null, Func<bool>? maySign = null)
 {
     private bool _registered;
     private long _signed;
@@ -41,7 +43,7 @@ public sealed class SignedHeadShipper(IDocumentStore store, Guid nodeId, HeadSig
     /// </summary>
     public async Task<IReadOnlyList<AuditProblem>> AfterPassAsync(long storeVersion, CancellationToken ct)
     {
-        if (!_registered || storeVersion <= _signed) return [];
+        if (!_registered || storeVersion <= _signed || maySign?.Invoke() == false) return [];
         SignedHead? head = null;
         if (hashAt((ulong)storeVersion) is { } hash) head = signer.Sign(nodeId, (ulong)storeVersion, hash);
         else if (kept?.Invoke() is { } k && (long)k.Sequence <= storeVersion && (long)k.Sequence > _signed) head = k;

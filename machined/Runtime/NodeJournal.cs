@@ -43,6 +43,12 @@ public sealed class NodeJournal : INodeEventSink, IRecoveryEventSource
     public ulong NextSequence => State.LastSequence + 1;
 
     /// <summary>
+    /// Called with the last sequence of each batch once it is durable in META, under the journal's lock (issue #22: the
+    /// runtime signs a head every few records). Null: nothing is called.
+    /// </summary>
+    internal Action<ulong>? Durable { get; set; }
+
+    /// <summary>
     /// Attaches an opened META log: folds what it holds (from its checkpoint snapshot when it has one), then appends
     /// any events held in memory. Returns the recovered state.
     /// </summary>
@@ -204,6 +210,7 @@ public sealed class NodeJournal : INodeEventSink, IRecoveryEventSource
             var seqs = await log.AppendAsync(entries, ct);
             if (seqs[0] != next)
                 throw new InvalidOperationException($"META assigned sequence {seqs[0]} where the journal expected {next}: another writer appended to this node's log");
+            Durable?.Invoke(seqs[^1]);
         }
         else
         {

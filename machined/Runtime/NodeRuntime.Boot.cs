@@ -150,8 +150,9 @@ public sealed partial class NodeRuntime
         Kernel.Talos($"booted slot {choice.Slot}: {header.ImageReference} {header.Version}");
         if (!await LoadStoredConfigAsync(ct))
         {
-            Kernel.Talos("no machine config on STATE: entering maintenance mode, waiting for apply-config");
-            await Journal.AppendAsync("", "", e => e.MaintenanceEntered = new MaintenanceEntered { Reason = "no machine config on STATE", Slot = choice.Slot }, ct);
+            var reason = ConfigBindingProblem ?? "no machine config on STATE";
+            Kernel.Talos($"{reason}: entering maintenance mode, waiting for apply-config");
+            await Journal.AppendAsync("", "", e => e.MaintenanceEntered = new MaintenanceEntered { Reason = reason, Slot = choice.Slot }, ct);
             SetStage(NodeStage.Maintenance);
             return BootResult.Settled;
         }
@@ -167,6 +168,7 @@ public sealed partial class NodeRuntime
         if (report.Run?.Result is RunResult.Failed or RunResult.Canceled || report.Refusal is not null)
             Log($"boot sequence did not complete: {report.Run?.Error?.Message ?? report.Refusal?.Message}");
         if (Booted is { Trial: true } b) return await HealthGateAsync(b, ct);
+        await EstablishIdentityAsync(ct);
         SetStage(NodeStage.Running);
         return BootResult.Settled;
     }
@@ -184,6 +186,7 @@ public sealed partial class NodeRuntime
         {
             await Journal.AppendAsync("", "", e => e.BootConfirmed = new BootConfirmed { Slot = b.Slot, Version = b.Version }, ct);
             Kernel.Talos($"slot {b.Slot} confirmed ({b.Version})");
+            await EstablishIdentityAsync(ct);
             SetStage(NodeStage.Running);
             return BootResult.Settled;
         }
@@ -225,7 +228,9 @@ public sealed partial class NodeRuntime
         }
         var bytes = StateStore.Get(ConfigDocs.Active);
         if (bytes is null) return false;
-        ActivateConfig(MachineConfig.Parse(System.Text.Encoding.UTF8.GetString(bytes)), bytes);
+        var active = MachineConfig.Parse(System.Text.Encoding.UTF8.GetString(bytes));
+        if ((ConfigBindingProblem = await CheckConfigBindingAsync(active, ct)) is not null) return false;   // issue #22
+        ActivateConfig(active, bytes);
         return true;
     }
 

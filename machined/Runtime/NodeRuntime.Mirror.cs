@@ -27,13 +27,14 @@ public sealed partial class NodeRuntime
     /// <summary>
     /// Starts shipping META to the fleet store named by the config's <c>audit</c> section (issue #10). The node never
     /// waits for the store: the mirror runs in the background, retries with backoff, and catches up after an outage.
-    /// The node key is created (first boot) or loaded here, and the key is registered before the first append.
+    /// The key is registered before the first append.
     /// </summary>
     internal void StartMirrorIfConfigured()
     {
-        EnsureNodeKey();
+        // The node key is loaded (or created) when a boot reaches Running (EstablishIdentityAsync, issue #22); a node
+        // whose identity or history does not verify ships nothing.
         var audit = Config?.Audit;
-        if (audit is null || audit.ConnectionString.Length == 0 || _meta is null || _mirrorCts is not null || NodeSigner is null) return;
+        if (audit is null || audit.ConnectionString.Length == 0 || _meta is null || _mirrorCts is not null || NodeSigner is null || IdentityProblem is not null) return;
         var cts = new CancellationTokenSource();
         _mirrorCts = cts;
         var store = AuditStore.Create(audit.ConnectionString, audit.EffectiveSchema);   // mirror + fleet projections
@@ -41,7 +42,8 @@ public sealed partial class NodeRuntime
         var meta = _meta;
         var mirror = new FleetMirror(store, new MetaLogMirrorSource(meta, meta.NodeId.ToString()));
         var keeper = HeadKeeper();
-        var heads = new SignedHeadShipper(store, meta.NodeId, NodeSigner, s => HashAt(meta, s), h => keeper?.Keep(h), () => keeper?.Latest);
+        var heads = new SignedHeadShipper(store, meta.NodeId, NodeSigner, s => HashAt(meta, s), h => keeper?.Keep(h), () => keeper?.Latest,
+            () => keeper is { Refusal: null });
         _ = Task.Run(async () =>
         {
             while (!cts.IsCancellationRequested)
@@ -74,23 +76,6 @@ public sealed partial class NodeRuntime
         if (_meta is { } meta && Config is { } config) meta.AwaitsMirror = _o.ExternalMirror || config.Audit is { ConnectionString.Length: > 0 };
     }
 
-    /// <summary>Loads the node key from STATE, generating it on the first boot (issue #10).</summary>
-    private void EnsureNodeKey()
-    {
-        if (NodeSigner is not null) return;
-        try
-        {
-            var (signer, created) = NodeKey.LoadOrCreate(StateStore, _o.KeyEntropy);
-            NodeSigner = signer;
-            if (created) Log($"node key created: {Convert.ToHexStringLower(signer.PublicKey)}");
-        }
-        catch (Exception e) when (e is FormatException or IOException or Talos.Core.Errors.TalosException)
-        {
-            // A damaged key document is never replaced silently (that would re-key the node): no signing, no mirror.
-            Log($"node key unavailable, heads are not signed: {e.Message}");
-        }
-    }
-
     // The record's hash while META holds it, or the checkpoint's hash when the record is the one the checkpoint folded last.
     private static byte[]? HashAt(MetaLog meta, ulong sequence)
     {
@@ -111,7 +96,7 @@ public sealed partial class NodeRuntime
         {
             if (NodeSigner is not { } signer || _meta is not { } meta) return null;
             if (_heads?.NodeId != meta.NodeId || _heads.Signer != signer)
-                _heads = new NodeHeadKeeper(StateStore, signer, meta.NodeId, Log);
+                _heads = new NodeHeadKeeper(StateStore, signer, meta.NodeId, Log, s => HashAt(meta, s));
             return _heads;
         }
     }
@@ -141,6 +126,7 @@ public sealed partial class NodeRuntime
         {
             NodeSigner = null;
             _heads = null;
+            IdentityProblem = null;
         }
     }
 }

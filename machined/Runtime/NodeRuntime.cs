@@ -134,6 +134,7 @@ public sealed partial class NodeRuntime : IAsyncDisposable
     {
         Config = config;
         ConfigBytes = bytes;
+        ConfigBindingProblem = null;
         ApplyMirrorGuard();
         if (_stage == NodeStage.Running) StartMirrorIfConfigured();   // a store named while running starts shipping now
         ConfigActivated?.Invoke(config);

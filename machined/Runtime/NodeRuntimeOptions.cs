@@ -32,6 +32,13 @@ public sealed class NodeRuntimeOptions
     /// <summary>Entropy for the node's Ed25519 signing key, drawn once on the first boot (issue #10); tests pass a seeded fill.</summary>
     public Action<Span<byte>> KeyEntropy { get; init; } = System.Security.Cryptography.RandomNumberGenerator.Fill;
 
+    /// <summary>
+    /// The machine's 32-byte secret that seals the node key on STATE (issue #22; a TPM's role): held by the machine,
+    /// never by its disk, so a copy of the disk cannot re-sign a rewritten history. The daemon keeps it in a file next
+    /// to the disk image (<c>--sealing-secret</c>). Null: the key is stored unsealed (version 1) and a console line says so.
+    /// </summary>
+    public byte[]? KeySealingSecret { get; init; }
+
     /// <summary>The local image store (the default image source of a local cluster).</summary>
     public required LocalLayoutStore Images { get; init; }
 

@@ -6,9 +6,10 @@ using Talos.Partitions.Devices;
 namespace Talos.Ctl.Commands;
 
 /// <summary>
-/// <c>talosctl audit verify --disk &lt;image&gt; [--head &lt;file&gt; --public-key &lt;hex&gt;]</c>: checks CRCs, the hash chain,
-/// gaps, decodability and the fold; with a signed head, also that the history up to it was not rewritten.
-/// Exits 1 on any problem.
+/// <c>talosctl audit verify --disk &lt;image&gt; [--node-key &lt;file|base64&gt;] [--head &lt;file&gt; --public-key &lt;hex&gt;] [--store --schema]</c>:
+/// checks CRCs, the hash chain, gaps, decodability and the fold; then authenticates the history against a key the
+/// disk cannot supply (issue #22: pinned with --node-key or --public-key, or registered in the fleet store), printing
+/// which key it trusted. Without such a key it prints NOT AUTHENTICATED, never OK. Exits 1 unless OK.
 /// </summary>
 public static class AuditVerifyCommand
 {
@@ -16,11 +17,12 @@ public static class AuditVerifyCommand
     public static Command Build(CliContext io)
     {
         var disk = new Option<string>("--disk") { Description = "Captured disk image", Required = true };
+        var nodeKey = new Option<string?>("--node-key") { Description = "The node's Ed25519 public key to trust (a file, or 64 hex / base64 characters): the key the fleet registered" };
         var head = new Option<string?>("--head") { Description = "File with the node's signed head (hex of the 136-byte encoding)" };
-        var key = new Option<string?>("--public-key") { Description = "The node's registered Ed25519 public key (64 hex characters)" };
+        var key = new Option<string?>("--public-key") { Description = "The node's registered Ed25519 public key (64 hex characters), with --head" };
         var store = new Option<string?>("--store") { Description = "Fleet store connection string: also check node-versus-fleet divergence" };
         var schema = new Option<string?>("--schema") { Description = "Fleet store schema (with --store)" };
-        var cmd = new Command("verify", "Verify a node's history; exits non-zero on any problem") { disk, head, key, store, schema };
+        var cmd = new Command("verify", "Verify and authenticate a node's history; exits non-zero unless OK") { disk, nodeKey, head, key, store, schema };
         cmd.SetAction(r => OfflineReport.Guard(io.Err, () =>
         {
             if (r.GetValue(head) is null != r.GetValue(key) is null || r.GetValue(store) is null != r.GetValue(schema) is null)
@@ -28,11 +30,18 @@ public static class AuditVerifyCommand
                 io.Err.WriteLine("error: --head and --public-key go together, and so do --store and --schema");
                 return 1;
             }
+            var pinned = r.GetValue(nodeKey) is { } nk ? new TrustedKey(HistoryTrust.ParseNodeKey(nk), "pinned by --node-key") : null;
+            SignedHead? headFile = null;
+            if (r.GetValue(head) is { } hf)
+            {
+                headFile = SignedHead.Decode(Convert.FromHexString(File.ReadAllText(hf).Trim()));
+                pinned ??= new TrustedKey(Convert.FromHexString(r.GetValue(key)!.Trim()), "pinned by --public-key");
+            }
             using var d = ImageFile.Open(r.GetValue(disk)!);
             var a = DiskAudit.Run(d);
             var problems = a.Problems.ToList();
-            var signed = CheckSignatures(d, a, r.GetValue(head), r.GetValue(key), problems);
             string? fleetLine = null;
+            TrustedKey? trusted = pinned;
             if (r.GetValue(store) is { } cs)
             {
                 var fleet = FleetStoreReader.Read(cs, r.GetValue(schema)!, a.NodeId.ToString());
@@ -41,56 +50,38 @@ public static class AuditVerifyCommand
                 problems.AddRange(ExternalReplay.Run(fleet, start).Problems.Select(p => p with { Detail = "fleet store: " + p.Detail }));
                 problems.AddRange(Divergence.Compare(a, fleet));
                 fleetLine = $"FLEET {fleet.Count} records in the store";
-                CheckFleetKey(FleetStoreReader.ReadHead(cs, r.GetValue(schema)!, a.NodeId.ToString()), a, signed.Key, problems);
+                var registered = FleetStoreReader.ReadHead(cs, r.GetValue(schema)!, a.NodeId.ToString());
+                CheckFleetKey(registered, a, pinned, problems);
+                if (registered is { } reg) trusted ??= new TrustedKey(reg.Key, "registered in the fleet store");
             }
+            var signed = HistoryTrust.Check(d, a, trusted, headFile, problems);
             io.Out.WriteLine($"NODE {a.NodeId}");
             if (fleetLine is not null) io.Out.WriteLine(fleetLine);
             io.Out.WriteLine($"CHAIN {a.Records.Count} records, head {a.LastSequence} {a.LastHash}; {a.Recovery.Detail}");
             io.Out.WriteLine($"STATE HASH {a.FinalState.Hash}");
+            io.Out.WriteLine(HistoryTrust.Line(trusted));
             io.Out.WriteLine(signed.Head is null ? "SIGNED HEAD none" : $"SIGNED HEAD {signed.Head.Sequence} {signed.Head.HashHex} ({signed.From})");
             OfflineReport.WriteProblems(io.Out, problems);
-            var ok = problems.All(p => p.Severity != AuditSeverity.Error);
-            io.Out.WriteLine(ok ? "OK" : "FAILED");
-            return ok ? 0 : 1;
+            var verdict = HistoryTrust.Verdict(problems, "FAILED");
+            io.Out.WriteLine(verdict);
+            return verdict == "OK" ? 0 : 1;
         }));
         return cmd;
     }
 
     /// <summary>
-    /// The node's own signature: the head and key from the files given, else from the image's STATE (issue #10:
-    /// the node keeps its key and latest signed head there). A META rewritten without the key fails here.
+    /// The fleet's registered key must be the pinned one (when a key is pinned), and the fleet's latest head must hold
+    /// for the disk too: the store has the heads, so a deleted or rewritten node-head on the disk does not hide a rewrite.
     /// </summary>
-    private static (byte[]? Key, SignedHead? Head, string From) CheckSignatures(IBlockDevice disk, AuditResult a, string? headFile, string? keyHex, List<AuditProblem> problems)
-    {
-        byte[]? key;
-        SignedHead? head;
-        var from = "STATE";
-        try { (key, head) = NodeKey.ReadFromDisk(disk); }
-        catch (FormatException e)
-        {
-            problems.Add(new(AuditSeverity.Error, "signature", 0, $"the node key or head on STATE does not decode: {e.Message}"));
-            (key, head) = (null, null);
-        }
-        if (headFile is not null)
-        {
-            head = SignedHead.Decode(Convert.FromHexString(File.ReadAllText(headFile).Trim()));
-            key = Convert.FromHexString(keyHex!.Trim());
-            from = "file";
-        }
-        if (head is not null && key is not null) problems.AddRange(HeadSigner.CheckAgainstHead(a, head, key));
-        return (key, head, from);
-    }
-
-    /// <summary>The fleet's registered key must be the node's, and the fleet's latest head must hold for the disk too.</summary>
-    private static void CheckFleetKey((byte[] Key, SignedHead? Head)? registered, AuditResult a, byte[]? nodeKey, List<AuditProblem> problems)
+    private static void CheckFleetKey((byte[] Key, SignedHead? Head)? registered, AuditResult a, TrustedKey? pinned, List<AuditProblem> problems)
     {
         if (registered is not { } reg)
         {
             problems.Add(new(AuditSeverity.Warning, "unregistered", 0, $"the fleet store has no key registered for node {a.NodeId}"));
             return;
         }
-        if (nodeKey is not null && !reg.Key.AsSpan().SequenceEqual(nodeKey))
-            problems.Add(new(AuditSeverity.Error, "key", 0, $"the disk's node key {Convert.ToHexStringLower(nodeKey)} is not the key the fleet registered ({Convert.ToHexStringLower(reg.Key)}): STATE was replaced or the node re-keyed"));
+        if (pinned is not null && !reg.Key.AsSpan().SequenceEqual(pinned.Key))
+            problems.Add(new(AuditSeverity.Error, "key", 0, $"the fleet store registered key {Convert.ToHexStringLower(reg.Key)} for node {a.NodeId}, not the trusted key {pinned.Hex} ({pinned.Source})"));
         if (reg.Head is not null)
             problems.AddRange(HeadSigner.CheckAgainstHead(a, reg.Head, reg.Key).Select(p => p with { Detail = "fleet head: " + p.Detail }));
     }

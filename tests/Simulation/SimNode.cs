@@ -104,6 +104,8 @@ public sealed class SimNode
             Images = _images.Store,
             Http = _images.Registry,   // image references the store lacks come from the flaky registry (image-source faults)
             Guids = new SeededGuidSource(_rng.Next()),
+            // The node key is recorded in META (issue #22): a fixed fill keeps seeds replayable without drawing from the seed's rng.
+            KeyEntropy = b => b.Fill(0x5c),
             // Seeded ids unique per power-on; DaemonIds reproduces machined's default (op-1, op-2, ... again after every start).
             Ids = DaemonIds ? new SequentialIdSource("op") : new SequentialIdSource($"p{_powerOns}.{_rng.Next() % 0xFFFFFF:x6}-op"),
             HealthDeadline = HealthDeadline,

@@ -49,7 +49,7 @@ public sealed class CheckpointHeadsAreSignedOnState : IDisposable
         var path = Path.Combine(_dir, $"node-{Guid.NewGuid():N}.img");
         await File.WriteAllBytesAsync(path, ((MemoryBlockDevice)node.Disk).Bytes.ToArray());
         var o = new StringWriter();
-        var code = await Cli.RunAsync(["audit", "verify", "--disk", path], new CliContext(o, new StringWriter()));
+        var code = await Cli.RunAsync(["audit", "verify", "--disk", path, "--node-key", Convert.ToHexStringLower(new HeadSigner(Seed).PublicKey)], new CliContext(o, new StringWriter()));
         return (code, o.ToString());
     }
 

@@ -36,6 +36,9 @@ internal sealed class LiveNode : IAsyncDisposable
     public NodeRuntime Node { get; }
     public string DiskPath => Path.Combine(_dir, "node.img");
 
+    /// <summary>The machine's sealing secret for the node key (issue #22: held by the machine, not by its disk).</summary>
+    public static readonly byte[] SealingSecret = [.. Enumerable.Range(200, 32).Select(i => (byte)i)];
+
     /// <summary>Builds the image, powers the node on behind its API, applies a config naming the store and waits for Running.</summary>
     public static async Task<LiveNode> StartAsync(string dir, string address, string schema, ulong guidSeed)
     {
@@ -47,7 +50,7 @@ internal sealed class LiveNode : IAsyncDisposable
         var node = new NodeRuntime(new NodeRuntimeOptions
         {
             Disk = disk, Images = images, Address = address, Guids = new SeededGuidSource(guidSeed), HealthDeadline = TimeSpan.FromSeconds(5),
-            KeyEntropy = b => b.Fill((byte)guidSeed),
+            KeyEntropy = b => b.Fill((byte)guidSeed), KeySealingSecret = SealingSecret,
         });
         var live = new LiveNode(dir, address, disk, node);
         live._server = await NodeServer.StartAsync(new NodeServerOptions { Runtime = node, Address = IPAddress.Parse(address), Port = 0, Pki = PkiContext.Seeded(99, TimeProvider.System) });
@@ -55,6 +58,27 @@ internal sealed class LiveNode : IAsyncDisposable
         await node.ApplyConfigurationAsync(WithCa(Config(TestDatabase.ConnectionString, schema), ca), Talos.Api.Events.ApplyMode.Auto, false, default);
         await Until(() => node.Stage == NodeStage.Running && node.State.SlotA.Successful, "install");
         live.WriteTalosconfig(ca, pki, live._server.EndPoint.Port);
+        return live;
+    }
+
+    /// <summary>
+    /// Powers a node on from an existing disk image (e.g. a tampered copy) behind its API, with the same machine
+    /// (sealing secret) and no config applied; waits until it settles. Its talosconfig is written with a client of
+    /// <paramref name="clientCa"/> (e.g. an attacker's CA).
+    /// </summary>
+    public static async Task<LiveNode> ReopenAsync(string dir, string address, string diskPath, ulong guidSeed, CertificateAuthority clientCa)
+    {
+        var disk = FileBlockDevice.Open(diskPath);
+        var node = new NodeRuntime(new NodeRuntimeOptions
+        {
+            Disk = disk, Images = new LocalLayoutStore(Path.Combine(dir, "images")), Address = address, Guids = new SeededGuidSource(guidSeed),
+            HealthDeadline = TimeSpan.FromSeconds(5), KeyEntropy = b => b.Fill((byte)(guidSeed + 1)), KeySealingSecret = SealingSecret,
+        });
+        var live = new LiveNode(dir, address, disk, node);
+        live._server = await NodeServer.StartAsync(new NodeServerOptions { Runtime = node, Address = IPAddress.Parse(address), Port = 0, Pki = PkiContext.Seeded(98, TimeProvider.System) });
+        await node.PowerOnAsync();
+        await node.WaitSettledAsync();
+        live.WriteTalosconfig(clientCa, PkiContext.Seeded(97, TimeProvider.System), live._server.EndPoint.Port);
         return live;
     }
 
