@@ -32,7 +32,6 @@ public static class RpcErrors
             StatusCode.Unauthenticated => "the node did not accept the caller's identity: check the talosconfig context's certificate",
             StatusCode.InvalidArgument => "the node refused the request's input: fix it and retry; nothing was changed",
             StatusCode.FailedPrecondition => "the node's current state does not allow this request",
-            StatusCode.NotFound => "the node has no such object",
             StatusCode.AlreadyExists => "it exists already",
             StatusCode.ResourceExhausted => "the request or its answer is too large, or the node ran out of a resource",
             StatusCode.Unimplemented => "the node does not support this request: it may run another version (see \"talosctl version\")",
@@ -45,6 +44,8 @@ public static class RpcErrors
         {
             StatusCode.PermissionDenied => $"{node}: permission denied: {detail}",
             StatusCode.DeadlineExceeded => $"{node}: timed out waiting for the node{(detail is "" or "Deadline Exceeded" ? "" : ": " + detail)}",
+            // NotFound's detail names what is missing: upstream's line as it is.
+            StatusCode.NotFound => $"{node}: rpc error: code = NotFound desc = {detail}",
             _ => $"{node}: rpc error: code = {e.StatusCode} desc = {detail} ({hint})",
         };
     }

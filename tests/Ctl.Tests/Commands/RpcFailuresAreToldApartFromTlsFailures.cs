@@ -22,7 +22,7 @@ public sealed class RpcFailuresAreToldApartFromTlsFailures : NodeCommandTestBase
     [Theory]
     [InlineData(StatusCode.InvalidArgument, "config is invalid", "rpc error: code = InvalidArgument desc = config is invalid (the node refused the request's input: fix it and retry; nothing was changed)")]
     [InlineData(StatusCode.FailedPrecondition, "Talos is not installed", "rpc error: code = FailedPrecondition desc = Talos is not installed (the node's current state does not allow this request)")]
-    [InlineData(StatusCode.NotFound, "service \"x\" not found", "rpc error: code = NotFound desc = service \"x\" not found (the node has no such object)")]
+    [InlineData(StatusCode.NotFound, "service \"x\" not found", "rpc error: code = NotFound desc = service \"x\" not found")]
     [InlineData(StatusCode.ResourceExhausted, "config too large", "rpc error: code = ResourceExhausted desc = config too large (the request or its answer is too large, or the node ran out of a resource)")]
     [InlineData(StatusCode.Unauthenticated, "no identity", "rpc error: code = Unauthenticated desc = no identity (the node did not accept the caller's identity: check the talosconfig context's certificate)")]
     [InlineData(StatusCode.Internal, "internal error (NullReferenceException); see the node's machined log", "rpc error: code = Internal desc = internal error (NullReferenceException); see the node's machined log (the node failed internally: see \"talosctl logs machined\" and \"talosctl dmesg\")")]
