@@ -81,7 +81,17 @@ public static class Cli
             // Ctrl+C while following a stream: the conventional exit code, no stack trace.
             return 130;
         }
+        catch (Exception e)
+        {
+            // Last resort (issue 20 item 8): a user never sees a stack trace. Each command answers its own bad input;
+            // a test runs every command with bad values and fails when one ends up here.
+            io.Error($"{e.Message} ({e.GetType().Name}: {BugMarker}: please report it with the command line)");
+            return 1;
+        }
     }
+
+    /// <summary>What the last-resort handler says: reaching it is a bug in talosctl, never an answer to bad input.</summary>
+    public const string BugMarker = "an error talosctl did not expect";
 
     /// <summary>" image build" for a subcommand's result (the hint names the whole path, as cobra does).</summary>
     private static string CommandPath(System.CommandLine.Parsing.CommandResult? r) =>

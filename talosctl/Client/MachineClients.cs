@@ -15,12 +15,13 @@ public sealed class MachineClients : IDisposable
     /// <summary>
     /// Opens one client per target from the global flags and the talosconfig. With <paramref name="insecure"/>
     /// (maintenance mode) the talosconfig is optional: <c>-n</c>/<c>-e</c> suffice and no client certificate is used.
+    /// <paramref name="nodes"/> replaces <c>-n</c> when a command names its nodes itself (<c>health --control-plane-nodes</c>).
     /// </summary>
     /// <exception cref="TalosConfigException">The talosconfig is missing or lacks endpoints/certificates.</exception>
-    public static MachineClients Open(ParseResult r, GlobalOptions g, bool insecure, IReadOnlyList<byte[]>? pins = null)
+    public static MachineClients Open(ParseResult r, GlobalOptions g, bool insecure, IReadOnlyList<byte[]>? pins = null, IReadOnlyList<string>? nodes = null)
     {
         var endpoints = GlobalOptions.Split(r.GetValue(g.Endpoints));
-        var nodes = GlobalOptions.Split(r.GetValue(g.Nodes));
+        nodes ??= GlobalOptions.Split(r.GetValue(g.Nodes));
         TalosContext? ctx = null;
         var path = g.ConfigPath(r);
         if (!insecure || File.Exists(path) || (endpoints.Count == 0 && nodes.Count == 0))

@@ -13,8 +13,11 @@ public sealed record NodeTarget(string Label, string Dial, string? NodeHeader)
     /// 50000 on real machines, another one in local clusters and tests), else 50000. With no nodes the first endpoint
     /// is the target, as upstream. The <c>node</c> header is still sent so replies carry the node in metadata.
     /// </summary>
+    /// <exception cref="Config.TalosConfigException">No target, or an endpoint or node that is not host[:port] (issue 20 item 8).</exception>
     public static IReadOnlyList<NodeTarget> Resolve(IReadOnlyList<string> endpoints, IReadOnlyList<string> nodes)
     {
+        foreach (var e in endpoints) Check(e, "endpoint");
+        foreach (var n in nodes) Check(n, "node");
         if (nodes.Count == 0)
         {
             if (endpoints.Count == 0) throw new Config.TalosConfigException("no endpoints and no nodes: pass --nodes/-n (and --endpoints/-e) or set them with \"talosctl config endpoint|node\"");
@@ -25,6 +28,18 @@ public sealed record NodeTarget(string Label, string Dial, string? NodeHeader)
         return nodes.Distinct(StringComparer.Ordinal)
             .Select(n => HasPort(n) ? new NodeTarget(HostOf(n), n, HostOf(n)) : new NodeTarget(n, $"{n}:{port}", n))
             .ToList();
+    }
+
+    /// <summary>host, host:port, [v6] or [v6]:port with a port in 1..65535; anything else is refused before a channel is made.</summary>
+    private static void Check(string target, string what)
+    {
+        var hostPort = NodeConnection.WithPort(target);
+        var colon = hostPort.LastIndexOf(':');
+        var host = colon > 0 ? hostPort[..colon].Trim('[', ']') : "";
+        var ok = colon > 0 && int.TryParse(hostPort[(colon + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port)
+            && port is > 0 and <= 65535 && Uri.CheckHostName(host) != UriHostNameType.Unknown;
+        if (!ok)
+            throw new Config.TalosConfigException($"invalid {what} \"{target}\": use an address or host name with an optional port, e.g. 10.5.0.2 or 10.5.0.2:50000");
     }
 
     private static bool HasPort(string hostPort) => NodeConnection.WithPort(hostPort) == hostPort;

@@ -56,6 +56,7 @@ public sealed class ClusterProvisioner(TextWriter log)
         // Configs first: bad input (a missing --input-dir file, a bad patch) fails before anything is created.
         var (configs, contextName) = ClusterConfigs.For(o, addresses[0], tag);
         CheckEndpoint(configs.Worker, addresses[0], o.Workers);
+        ClusterAddresses.EnsureFree(addresses, o.ControlPlanes, o.StateRoot, o.Name);
         Directory.CreateDirectory(dir);
         var store = new LocalLayoutStore(Path.Combine(dir, "images"));
         await BuildImagesAsync(store, tag, ct);

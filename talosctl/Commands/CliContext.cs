@@ -20,6 +20,9 @@ public sealed record CliContext(TextWriter Out, TextWriter Err)
     /// <summary>Delay between reconnect attempts of followed streams (tests shorten it).</summary>
     public TimeSpan ReconnectDelay { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>Delay between attempts of a check that has not passed yet (<c>health</c>; tests shorten it).</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Writes one error line, upstream style ("error: ...").</summary>
     public void Error(string message) => Err.WriteLine($"error: {message}");
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Talos.Core.Pki;
+using Talos.Ctl.Client;
 using Talos.Ctl.Gen;
 
 namespace Talos.Ctl.Commands;
@@ -23,6 +24,7 @@ public static class GenSecretsCommand
         cmd.SetAction(r => GenCommand.Guard(io, () =>
         {
             var path = r.GetValue(output)!;
+            if (string.IsNullOrWhiteSpace(path)) throw new UsageException("--output-file is empty: name the file to write, e.g. -o secrets.yaml");
             if (!r.GetValue(force) && (File.Exists(path) || Directory.Exists(path)))
                 throw new OutputExistsException(path);
             var bundle = SecretsBundle.Generate(pki());

@@ -34,6 +34,8 @@ public static partial class GoDuration
             var number = double.Parse(c.Value[..^unit.Length], CultureInfo.InvariantCulture);
             ms += number * unit switch { "h" => 3_600_000, "m" => 60_000, "s" => 1000, "ms" => 1, _ => 0 };
         }
+        // A duration TimeSpan cannot hold (e.g. 99999999999999999999h) is bad input, not an OverflowException (issue 20 item 8).
+        if (!(ms < TimeSpan.MaxValue.TotalMilliseconds)) return false;
         value = TimeSpan.FromMilliseconds(ms);
         return true;
     }

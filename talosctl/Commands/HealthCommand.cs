@@ -1,84 +1,95 @@
 using System.CommandLine;
-using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
-using Talos.Api.Cosi;
-using Talos.Api.Machine;
 using Talos.Ctl.Client;
 
 namespace Talos.Ctl.Commands;
 
 /// <summary>
-/// <c>talosctl health</c>: a client-side check of every node: the booted slot is confirmed (BootSlots resource) and every
-/// service is healthy (ServiceList); then the nodes that run etcd must agree on the member list. One line per check per
-/// node; exit 1 when any check fails or a node is unreachable.
+/// <c>talosctl health</c>: upstream's client-side cluster check. Runs <see cref="HealthChecks.All"/> in order; each check
+/// is retried until it passes or <c>--wait-timeout</c> (default 20m, as upstream) runs out. Progress is printed as
+/// upstream's reporter prints it without a terminal ("waiting for etcd to be healthy: ..." then "...: OK", a changed
+/// problem on a line of its own); a check that does not pass in time ends the run with one <c>error:</c> line naming
+/// the check and what is wrong, exit 1. Nodes: <c>--control-plane-nodes</c> and <c>--worker-nodes</c> (roles given), or
+/// <c>-n</c>/the talosconfig (roles discovered: a node that registers etcd is a control plane).
 /// </summary>
 public static class HealthCommand
 {
     /// <summary>Builds the command.</summary>
     public static Command Build(GlobalOptions g, CliContext io)
     {
-        var cmd = new Command("health", "Check node health (boot confirmed, services healthy)");
-        cmd.SetAction((r, ct) => NodeOptions.RunAsync(r, g, false, async clients =>
+        var cps = new Option<string[]>("--control-plane-nodes") { Description = "specify IPs of control plane nodes", AllowMultipleArgumentsPerToken = true };
+        var workers = new Option<string[]>("--worker-nodes") { Description = "specify IPs of worker nodes", AllowMultipleArgumentsPerToken = true };
+        var timeout = GoDuration.Option("--wait-timeout", "timeout to wait for the cluster to be ready", TimeSpan.FromMinutes(20));
+        var cmd = new Command("health", "Check cluster health") { cps, workers, timeout };
+        cmd.SetAction(async (r, ct) =>
         {
-            var members = new List<(IMachineClient Node, string Members)>();
-            var rc = await FanOut.EachAsync(clients, io, async c =>
-            {
-                var boot = await BootCheck(c, ct);
-                Report(io, c, "boot confirmed", boot);
-                var (services, runsEtcd) = await ServicesCheck(c, ct);
-                Report(io, c, "services healthy", services);
-                if (runsEtcd) members.Add((c, await EtcdMembers(c, ct)));
-                return boot.Ok && services.Ok ? 0 : 1;
-            });
-            return EtcdAgreement(io, members) ? rc : 1;
-        }));
+            var (nodes, controlPlanes) = Nodes(GlobalOptions.Split(r.GetValue(cps)), GlobalOptions.Split(r.GetValue(workers)));
+            using var clients = MachineClients.Open(r, g, false, nodes: nodes);
+            return await RunAsync(new HealthCluster(clients.All, controlPlanes), HealthChecks.All, io, r.GetValue(timeout), ct);
+        });
         return cmd;
     }
 
-    private static async Task<string> EtcdMembers(IMachineClient c, CancellationToken ct)
+    /// <summary>The nodes the flags name and which are control planes (null, null: use -n and discover the roles).</summary>
+    private static (IReadOnlyList<string>?, IReadOnlySet<string>?) Nodes(IReadOnlyList<string> cps, IReadOnlyList<string> workers)
     {
-        var reply = await c.Machine.EtcdMemberListAsync(new EtcdMemberListRequest(), c.Call(ct));
-        var names = reply.Messages.SelectMany(m => m.Members).Select(m => m.Hostname.Length > 0 ? m.Hostname : m.Id.ToString("x", System.Globalization.CultureInfo.InvariantCulture));
-        return string.Join(", ", names.Order(StringComparer.Ordinal));
+        if (cps.Count == 0 && workers.Count == 0) return (null, null);
+        if (cps.FirstOrDefault(workers.Contains) is { } both)
+            throw new UsageException($"node {both} is listed in both --control-plane-nodes and --worker-nodes: give each node one role");
+        return ([.. cps.Distinct(StringComparer.Ordinal), .. workers.Distinct(StringComparer.Ordinal)], cps.ToHashSet(StringComparer.Ordinal));
     }
 
-    /// <summary>Every etcd node must see the member list most of them see (a split shows which node disagrees).</summary>
-    private static bool EtcdAgreement(CliContext io, List<(IMachineClient Node, string Members)> seen)
+    /// <summary>Runs <paramref name="checks"/> in order within <paramref name="timeout"/>; 0 when all pass, else 1.</summary>
+    public static async Task<int> RunAsync(HealthCluster cluster, IReadOnlyList<HealthCheck> checks, CliContext io, TimeSpan timeout, CancellationToken ct)
     {
-        if (seen.Count == 0) return true;
-        var majority = seen.GroupBy(s => s.Members).OrderByDescending(gr => gr.Count()).ThenBy(gr => gr.Key, StringComparer.Ordinal).First().Key;
-        foreach (var (node, m) in seen)
-            Report(io, node, "etcd members agree", m.Length == 0 ? new Check(false, "the node runs etcd but reports no members")
-                : m == majority ? new Check(true, $"[{m}]") : new Check(false, $"sees [{m}], others see [{majority}]"));
-        return seen.All(s => s.Members == majority && s.Members.Length > 0);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        // CancelAfter takes at most ~49 days; a longer --wait-timeout is as good as none.
+        if (timeout < TimeSpan.FromDays(24)) deadline.CancelAfter(timeout);
+        foreach (var check in checks)
+        {
+            var printed = $"waiting for {check.Name}: ...";
+            io.Out.WriteLine(printed);
+            string? problem = null;
+            while (true)
+            {
+                string? result;
+                try
+                {
+                    result = await check.Assert(cluster, deadline.Token) ?? "OK";
+                }
+                catch (Exception e) when (e is OperationCanceledException or RpcException && deadline.IsCancellationRequested && !ct.IsCancellationRequested)
+                {
+                    result = null;   // the deadline cut the attempt short: the last complete answer stands
+                }
+                if (result is not null)
+                {
+                    var line = $"waiting for {check.Name}: {result}";
+                    if (line != printed) io.Out.WriteLine(printed = line);
+                    if (result is "OK" or HealthChecks.Skip) break;
+                    problem = result;
+                }
+                if (!await PauseAsync(io.PollInterval, deadline.Token, ct))
+                {
+                    io.Error($"health check \"{check.Name}\" did not pass within {GoDuration.Format(timeout)}: " +
+                        (problem ?? "no node answered in time (is machined running and are the nodes right?)"));
+                    return 1;
+                }
+            }
+        }
+        return 0;
     }
 
-    private readonly record struct Check(bool Ok, string Detail);
-
-    private static void Report(CliContext io, IMachineClient c, string name, Check check) =>
-        io.Out.WriteLine($"{c.Node}: {name}: {(check.Ok ? "OK" : "FAILED")} ({check.Detail})");
-
-    private static async Task<Check> BootCheck(IMachineClient c, CancellationToken ct)
+    /// <summary>Waits before the next attempt; false when the deadline passed (Ctrl+C propagates).</summary>
+    private static async Task<bool> PauseAsync(TimeSpan delay, CancellationToken deadline, CancellationToken ct)
     {
-        var slots = new List<BootSlotSpec>();
-        using (var call = c.Resources.List(new ListRequest { Namespace = "runtime", Type = ResourceAliases.BootSlot }, c.Call(ct)))
-            await foreach (var item in call.ResponseStream.ReadAllAsync(ct))
-                slots.Add(BootSlotSpec.Parser.ParseFrom(item.Resource.Spec.ProtoSpec));
-        var booted = slots.FirstOrDefault(s => s.Booted);
-        if (booted is null) return new Check(false, "no slot is booted: the node is not installed or is in maintenance mode");
-        var what = $"slot {booted.Slot}, {(booted.ImageVersion.Length > 0 ? booted.ImageVersion : "unknown version")}";
-        return booted.Successful ? new Check(true, what) : new Check(false, $"{what} is on trial, not confirmed yet ({booted.TriesRemaining} tries left)");
+        try
+        {
+            await Task.Delay(delay, deadline);
+            return !deadline.IsCancellationRequested;
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return false;
+        }
     }
-
-    private static async Task<(Check, bool RunsEtcd)> ServicesCheck(IMachineClient c, CancellationToken ct)
-    {
-        var reply = await c.Machine.ServiceListAsync(new Empty(), c.Call(ct));
-        var services = reply.Messages.SelectMany(m => m.Services).ToList();
-        var bad = services.Where(s => !Healthy(s)).Select(s => $"{s.Id} {s.State}/{ServiceCommand.Health(s.Health)}{(s.Health?.LastMessage is { Length: > 0 } m ? ": " + m : "")}").ToList();
-        var check = bad.Count == 0 ? new Check(true, $"{services.Count} services") : new Check(false, string.Join("; ", bad));
-        return (check, services.Any(s => s.Id == "etcd"));
-    }
-
-    private static bool Healthy(ServiceInfo s) =>
-        s.State is "Finished" or "Skipped" || (s.State == "Running" && ServiceCommand.Health(s.Health) != "Fail");
 }

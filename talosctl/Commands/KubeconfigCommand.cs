@@ -55,6 +55,8 @@ public static class KubeconfigCommand
     /// <exception cref="UsageException">The file exists and neither --merge nor --force was given.</exception>
     public static string Target(string? given, bool merge, bool force, out bool toStdout)
     {
+        if (given is not null && string.IsNullOrWhiteSpace(given))
+            throw new UsageException("the local path is empty: name a file or directory, \"-\" for stdout (with --merge=false), or leave it out for the default");
         toStdout = given == "-" && !merge;
         if (toStdout) return "-";
         var local = given ?? (merge ? DefaultPath() : Directory.GetCurrentDirectory());

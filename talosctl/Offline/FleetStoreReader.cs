@@ -16,8 +16,7 @@ internal static class FleetStoreReader
     public static (byte[] Key, SignedHead? Head)? ReadHead(string connectionString, string schema, string nodeId)
     {
         CheckSchema(schema);
-        using var conn = new NpgsqlConnection(connectionString);
-        conn.Open();
+        using var conn = FleetConnection.Open(connectionString);
         using var exists = new NpgsqlCommand("select to_regclass(@t) is not null", conn);
         exists.Parameters.AddWithValue("t", $"\"{schema}\".mt_doc_nodehead");
         if (exists.ExecuteScalar() is not true) return null;
@@ -34,8 +33,7 @@ internal static class FleetStoreReader
     public static IReadOnlyList<string> StreamIds(string connectionString, string schema)
     {
         CheckSchema(schema);
-        using var conn = new NpgsqlConnection(connectionString);
-        conn.Open();
+        using var conn = FleetConnection.Open(connectionString);
         using var cmd = new NpgsqlCommand($"select id from \"{schema}\".mt_streams order by id collate \"C\"", conn);
         using var r = cmd.ExecuteReader();
         var ids = new List<string>();
@@ -51,8 +49,7 @@ internal static class FleetStoreReader
     public static (ExternalStart? Start, AuditProblem? Notice) ReadStart(string connectionString, string schema, string nodeId)
     {
         CheckSchema(schema);
-        using var conn = new NpgsqlConnection(connectionString);
-        conn.Open();
+        using var conn = FleetConnection.Open(connectionString);
         using var exists = new NpgsqlCommand("select to_regclass(@t) is not null", conn);
         exists.Parameters.AddWithValue("t", $"\"{schema}\".mt_doc_streamcheckpoint");
         if (exists.ExecuteScalar() is not true) return (null, null);   // a store whose streams all start at 1
@@ -87,8 +84,7 @@ internal static class FleetStoreReader
     public static IReadOnlyList<ExternalRecord> Read(string connectionString, string schema, string nodeId)
     {
         CheckSchema(schema);
-        using var conn = new NpgsqlConnection(connectionString);
-        conn.Open();
+        using var conn = FleetConnection.Open(connectionString);
         using var cmd = new NpgsqlCommand($"select version, data::text from \"{schema}\".mt_events where stream_id = @id order by version", conn);
         cmd.Parameters.AddWithValue("id", nodeId);
         using var reader = cmd.ExecuteReader();

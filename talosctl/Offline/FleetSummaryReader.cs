@@ -28,8 +28,7 @@ internal static class FleetSummaryReader
     public static IReadOnlyList<FleetNodeRow> Query(string connectionString, string schema, FleetFilter f)
     {
         FleetStoreReader.CheckSchema(schema);
-        using var conn = new NpgsqlConnection(connectionString);
-        conn.Open();
+        using var conn = FleetConnection.Open(connectionString);
         using (var exists = new NpgsqlCommand("select to_regclass(@t) is not null", conn))
         {
             exists.Parameters.AddWithValue("t", $"\"{schema}\".mt_doc_nodesummary");

@@ -19,6 +19,9 @@ public sealed class FakeMachineService(string hostname) : MachineService.Machine
     public static readonly DateTimeOffset T0 = new(2026, 11, 26, 10, 0, 0, TimeSpan.Zero);
 
     public string? DenyAll { get; set; }
+
+    /// <summary>When set, every call is answered with this status by the node itself (after TLS, as machined's handlers would).</summary>
+    public Status? FailAll { get; set; }
     public ConcurrentBag<string> NodeHeaders { get; } = [];
     public ConcurrentQueue<IMessage> Requests { get; } = new();
     public List<ServiceInfo> Services { get; } = [];
@@ -100,8 +103,15 @@ public sealed class FakeMachineService(string hostname) : MachineService.Machine
         return new EtcdRecoverResponse { Messages = { new EtcdRecover { Metadata = Meta(context) } } };
     }
 
-    public override Task<ServiceListResponse> ServiceList(Empty request, ServerCallContext context) =>
-        Task.FromResult(new ServiceListResponse { Messages = { new ServiceList { Metadata = Meta(context), Services = { Services } } } });
+    /// <summary>How many ServiceList calls were answered (a test changes a service after the client has seen it).</summary>
+    public int ServiceListCalls => _serviceListCalls;
+    private int _serviceListCalls;
+
+    public override Task<ServiceListResponse> ServiceList(Empty request, ServerCallContext context)
+    {
+        Interlocked.Increment(ref _serviceListCalls);
+        return Task.FromResult(new ServiceListResponse { Messages = { new ServiceList { Metadata = Meta(context), Services = { Services } } } });
+    }
 
     public override Task<ServiceRestartResponse> ServiceRestart(ServiceRestartRequest request, ServerCallContext context) =>
         Task.FromResult(new ServiceRestartResponse { Messages = { new ServiceRestart { Metadata = Meta(context), Resp = $"Service \"{request.Id}\" restarted" } } });

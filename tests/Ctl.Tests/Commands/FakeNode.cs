@@ -97,6 +97,7 @@ public sealed class FakeNode : IAsyncDisposable
         private void Check(ServerCallContext context)
         {
             machine.NodeHeaders.Add(context.RequestHeaders.GetValue("node") ?? "");
+            if (machine.FailAll is { } status) throw new RpcException(status);
             if (machine.DenyAll is { } roles)
                 throw new RpcException(new Status(StatusCode.PermissionDenied, $"{context.Method}: not authorized: requires one of [os:admin], caller has [{roles}]"));
         }

@@ -51,7 +51,7 @@ public abstract class NodeCommandTestBase : IAsyncLifetime
     {
         var o = new StringWriter();
         var e = new StringWriter();
-        var io = new CliContext(o, e) { Time = Clock, ReconnectDelay = TimeSpan.FromMilliseconds(10), Interactive = interactive };
+        var io = new CliContext(o, e) { Time = Clock, ReconnectDelay = TimeSpan.FromMilliseconds(10), PollInterval = TimeSpan.FromMilliseconds(20), Interactive = interactive };
         var rc = await Cli.RunAsync(["--talosconfig", ConfigPath, .. args], io);
         return (rc, o.ToString().Replace("\r\n", "\n"), e.ToString().Replace("\r\n", "\n"));
     }

@@ -101,52 +101,6 @@ public sealed class ObserveCommandsPrintLikeUpstream : NodeCommandTestBase
     }
 
     [Fact]
-    public async Task Health_passes_when_the_booted_slot_is_confirmed_and_services_are_healthy()
-    {
-        Node1.State.Resources.AddRange([Slot("A", "v1.2.0", true, true, 0), Slot("B", "v1.2.1", false, false, 3)]);
-        Node1.Machine.Services.Add(Service("etcd", "Running", true, "Health check successful"));
-        Node1.Machine.Members.Add(new EtcdMember { Id = 1, Hostname = "cp-1" });
-        var (rc, output, _) = await Run("health");
-        Assert.Equal(0, rc);
-        Assert.Equal(Lines("127.0.9.1: boot confirmed: OK (slot A, v1.2.0)", "127.0.9.1: services healthy: OK (1 services)", "127.0.9.1: etcd members agree: OK ([cp-1])"), output);
-    }
-
-    [Fact]
-    public async Task Health_checks_that_etcd_nodes_agree_on_the_members()
-    {
-        foreach (var n in new[] { Node1, Node2 })
-        {
-            n.State.Resources.Add(Slot("A", "v1.2.0", true, true, 0));
-            n.Machine.Services.Add(Service("etcd", "Running", true, "Health check successful"));
-            n.Machine.Members.Add(new EtcdMember { Id = 1, Hostname = "cp-1" });
-        }
-        Node1.Machine.Members.Add(new EtcdMember { Id = 2, Hostname = "cp-2" });
-        var (rc, output, _) = await Run("health", "-n", "127.0.9.1,127.0.9.2");
-        Assert.Equal(1, rc);
-        Assert.EndsWith(Lines(
-            "127.0.9.1: etcd members agree: FAILED (sees [cp-1, cp-2], others see [cp-1])",
-            "127.0.9.2: etcd members agree: OK ([cp-1])"), output);
-
-        Node2.Machine.Members.Add(new EtcdMember { Id = 2, Hostname = "cp-2" });
-        var (rc2, output2, _) = await Run("health", "-n", "127.0.9.1,127.0.9.2");
-        Assert.Equal(0, rc2);
-        Assert.EndsWith("127.0.9.2: etcd members agree: OK ([cp-1, cp-2])\n", output2);
-    }
-
-    [Fact]
-    public async Task Health_fails_on_a_trial_slot_and_an_unhealthy_service()
-    {
-        Node1.State.Resources.AddRange([Slot("A", "v1.2.0", false, true, 0), Slot("B", "v1.2.1", true, false, 2)]);
-        Node1.Machine.Services.AddRange([Service("etcd", "Running", false, "connection refused"), Service("kubelet", "Running", true, "ok")]);
-        var (rc, output, _) = await Run("health");
-        Assert.Equal(1, rc);
-        Assert.Equal(Lines(
-            "127.0.9.1: boot confirmed: FAILED (slot B, v1.2.1 is on trial, not confirmed yet (2 tries left))",
-            "127.0.9.1: services healthy: FAILED (etcd Running/Fail: connection refused)",
-            "127.0.9.1: etcd members agree: FAILED (the node runs etcd but reports no members)"), output);
-    }
-
-    [Fact]
     public async Task Events_decode_upstream_payloads_and_node_events_into_upstream_columns()
     {
         Node1.Machine.EventStreams.Enqueue(new EventScript(

@@ -65,7 +65,7 @@ public sealed class AThreeControlPlaneClusterUpgradesKubernetesAndRecoversEtcd(I
         // The other control planes join through the endpoint (the first) as learners and are promoted.
         var members = await _cli.Poll(r => r.Rc == 0 && Voters(r.Out) == 3, TimeSpan.FromSeconds(60), "-n", Cp1, "etcd", "members");
         foreach (var ip in new[] { Cp1, Cp2, Cp3 }) Assert.Contains($"https://{ip}:2380", members.Out);
-        await _cli.Poll(r => r.Rc == 0, TimeSpan.FromSeconds(30), "-n", $"{Cp1},{Cp2},{Cp3}", "health");
+        await _cli.Ok("-n", $"{Cp1},{Cp2},{Cp3}", "health", "--wait-timeout", "30s");
     }
 
     private async Task KubeconfigIsReadByKubectl()

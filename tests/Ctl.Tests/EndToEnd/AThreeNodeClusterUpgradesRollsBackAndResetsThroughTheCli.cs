@@ -69,12 +69,20 @@ public sealed class AThreeNodeClusterUpgradesRollsBackAndResetsThroughTheCli(ITe
 
         // The workers answer over mutual TLS with a certificate trustd on the control plane signed.
         var health = await _cli.Ok("-n", $"{Cp},{W1},{W2}", "health");
+        Assert.Contains("waiting for etcd members to be consistent across nodes: OK\n", health.Out);
+        Assert.Contains("waiting for all nodes to boot a confirmed slot: OK\n", health.Out);
+        var slots = await _cli.Ok("-n", $"{Cp},{W1},{W2}", "get", "bootslots");
         foreach (var n in new[] { Cp, W1, W2 })
-        {
-            Assert.Contains($"{n}: boot confirmed: OK (slot A, {Tag})", health.Out);
-            Assert.Contains($"{n}: services healthy: OK", health.Out);
-        }
-        Assert.Contains($"{Cp}: etcd members agree: OK", health.Out);
+            Assert.Matches($@"{n.Replace(".", @"\.")}\s+runtime\s+BootSlot\s+A\s+\d+\s+{Tag.Replace(".", @"\.")}\s+true\s+true", slots.Out);
+
+        // A stopped kubelet is not healthy (issue 20 item 2): health fails naming it, and passes again once it runs.
+        await _cli.Ok("-n", W1, "service", "kubelet", "stop");
+        var stopped = await _cli.Run("-n", W1, "health", "--wait-timeout", "3s");
+        Assert.True(stopped.Rc == 1, stopped.ToString());
+        Assert.Equal($"error: health check \"kubelet to be healthy\" did not pass within 3s: {W1}: service \"kubelet\" not in expected state \"Running\": " +
+            "current state [Finished] Service finished successfully\n", stopped.Err);
+        await _cli.Ok("-n", W1, "service", "kubelet", "start");
+        await _cli.Ok("-n", $"{Cp},{W1},{W2}", "health", "--wait-timeout", "60s");
         Assert.Contains("api: server certificate signed by trustd at " + Cp, File.ReadAllText(Path.Combine(ClusterDir, $"{Name}-worker-1.log")));
     }
 
@@ -97,7 +105,7 @@ public sealed class AThreeNodeClusterUpgradesRollsBackAndResetsThroughTheCli(ITe
         var slots = await _cli.Poll(r => r.Rc == 0 && booted.IsMatch(r.Out), TimeSpan.FromSeconds(60), "-n", W1, "get", "bootslots");
         Assert.Matches($@"BootSlot\s+A\s+\d+\s+{Next.Replace(".", @"\.")}\s+false\s+false", slots.Out);
         // The slot table shows B as soon as the boot is recorded; the node takes requests once it runs again.
-        await _cli.Poll(r => r.Rc == 0 && r.Out.Contains($"{W1}: boot confirmed: OK (slot B, {Next})"), TimeSpan.FromSeconds(60), "-n", W1, "health");
+        await _cli.Ok("-n", W1, "health", "--wait-timeout", "60s");
     }
 
     private async Task RollbackIsRefusedToAFailedSlotAndAcceptedToAConfirmedOne()
@@ -110,7 +118,8 @@ public sealed class AThreeNodeClusterUpgradesRollsBackAndResetsThroughTheCli(ITe
         // W2's other slot holds the confirmed previous release: the node reboots into it.
         var accepted = await _cli.Ok("-n", W2, "rollback");
         Assert.Contains($"{W2}: rollback scheduled", accepted.Out);
-        await _cli.Poll(r => r.Rc == 0 && r.Out.Contains($"{W2}: boot confirmed: OK (slot A, {Tag})"), TimeSpan.FromSeconds(90), "-n", W2, "health");
+        await _cli.Ok("-n", W2, "health", "--wait-timeout", "90s");
+        Assert.Matches($@"BootSlot\s+A\s+\d+\s+{Tag.Replace(".", @"\.")}\s+true\s+true", (await _cli.Ok("-n", W2, "get", "bootslots")).Out);
     }
 
     private async Task ResetPreserveKeepsTheConfig()
@@ -118,8 +127,8 @@ public sealed class AThreeNodeClusterUpgradesRollsBackAndResetsThroughTheCli(ITe
         var reset = await _cli.Ok("-n", W1, "reset", "--preserve", "--reboot", "--wait", "--timeout", "2m");
         Assert.Contains($"{W1}: reset done: reset: wiped [EPHEMERAL], STATE preserved; node booted slot B", reset.Out);
         // STATE kept the config: the node still requires and accepts our client certificate, and is healthy on B.
-        var health = await _cli.Poll(r => r.Rc == 0, TimeSpan.FromSeconds(60), "-n", W1, "health");
-        Assert.Contains($"{W1}: boot confirmed: OK (slot B, {Next})", health.Out);
+        await _cli.Ok("-n", W1, "health", "--wait-timeout", "60s");
+        Assert.Matches($@"BootSlot\s+B\s+\d+\s+{Next.Replace(".", @"\.")}\s+true\s+true", (await _cli.Ok("-n", W1, "get", "bootslots")).Out);
         var config = await _cli.Ok("-n", W1, "get", "machineconfig", "-o", "yaml");
         Assert.Contains("healthDeadline: 12s", config.Out);
 
@@ -151,8 +160,8 @@ public sealed class AThreeNodeClusterUpgradesRollsBackAndResetsThroughTheCli(ITe
         Assert.Contains($"  SLOT B    {Next}, booted, confirmed\n", dash.Out);
         Assert.Matches(@"\d+\s+NodeReset\s+reset: wiped \[EPHEMERAL\], STATE preserved", dash.Out);
 
-        var all = await _cli.Poll(r => r.Rc == 0, TimeSpan.FromSeconds(60), "-n", $"{Cp},{W1},{W2}", "health");
-        Assert.Equal(7, all.Out.Split('\n').Count(l => l.Contains(": OK")));
+        var all = await _cli.Ok("-n", $"{Cp},{W1},{W2}", "health", "--wait-timeout", "60s");
+        Assert.Equal(9, all.Out.Split('\n').Count(l => l.EndsWith(": OK", StringComparison.Ordinal)));
     }
 
     private async Task DestroyLeavesNothingBehind()

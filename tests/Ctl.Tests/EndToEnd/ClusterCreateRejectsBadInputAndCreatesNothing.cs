@@ -10,9 +10,11 @@ public sealed class ClusterCreateRejectsBadInputAndCreatesNothing(ITestOutputHel
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
-    private Task<CliResult> Create(params string[] more) =>
+    private Task<CliResult> Create(params string[] more) => CreateIn("127.0.101.0/24", more);
+
+    private Task<CliResult> CreateIn(string cidr, params string[] more) =>
         new E2eCli(Path.Combine(_root, "talosconfig"), output).Run(["cluster", "create", "--name", "bad", "--state", State,
-            "--cidr", "127.0.101.0/24", "--machined", E2eCli.MachinedDll(), .. more]);
+            "--cidr", cidr, "--machined", E2eCli.MachinedDll(), .. more]);
 
     private async Task Gen(string endpoint) =>
         Assert.Equal(0, (await new E2eCli(Path.Combine(_root, "talosconfig"), output).Run("gen", "config", "bad", endpoint, "--output-dir", Path.Combine(_root, "gen"))).Rc);
@@ -53,5 +55,36 @@ public sealed class ClusterCreateRejectsBadInputAndCreatesNothing(ITestOutputHel
         Assert.Equal(1, r.Rc);
         Assert.StartsWith("error: --config-patch \"machine: [\":", r.Err);
         Assert.False(Directory.Exists(State));
+    }
+
+    [Fact]
+    public async Task An_address_another_process_listens_on_is_named_and_nothing_is_started()
+    {
+        // Something else already serves the first control plane's trustd port.
+        using var other = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Parse("127.0.104.2"), 50001);
+        other.Start();
+        var r = await CreateIn("127.0.104.0/24");
+        Assert.Equal(1, r.Rc);
+        Assert.Equal($"error: 127.0.104.2:50001 is already in use by another process (not by a cluster in {State}): choose another range with --cidr, " +
+            "or stop what listens there; nothing was started\n", r.Err);
+        Assert.False(Directory.Exists(Path.Combine(State, "bad")));
+    }
+
+    [Fact]
+    public async Task An_address_of_a_running_cluster_names_that_cluster_and_nothing_is_sent_to_it()
+    {
+        // Another cluster's state in the same root with a live process (this test's own) at the first address.
+        var owner = new Talos.Ctl.Cluster.ClusterState { Name = "prod", Directory = Path.Combine(State, "prod") };
+        owner.Nodes.Add(new Talos.Ctl.Cluster.ClusterNode { Name = "prod-controlplane-1", Role = "controlplane", Address = "127.0.104.2", Pid = Environment.ProcessId });
+        owner.Save();
+        // A listener where its node would be: create must not talk to it.
+        using var node = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Parse("127.0.104.2"), 50000);
+        node.Start();
+        var r = await CreateIn("127.0.104.0/24");
+        Assert.Equal(1, r.Rc);
+        Assert.Equal($"error: address 127.0.104.2 is in use by node prod-controlplane-1 of cluster \"prod\" (pid {Environment.ProcessId}): choose another range with --cidr, " +
+            "or remove that cluster with \"talosctl cluster destroy --name prod\"; nothing was started\n", r.Err);
+        Assert.False(Directory.Exists(Path.Combine(State, "bad")));
+        Assert.False(node.Pending(), "cluster create connected to the other cluster's node");
     }
 }
