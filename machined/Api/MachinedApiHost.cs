@@ -26,8 +26,6 @@ namespace Talos.Machined.Api;
 /// </summary>
 public sealed class MachinedApiHost : IAsyncDisposable
 {
-    private const int MaxMessageBytes = 32 * 1024 * 1024; // upstream GRPCMaxMessageSize
-
     private readonly WebApplication _app;
     private readonly ILogger _logger;
 
@@ -64,17 +62,24 @@ public sealed class MachinedApiHost : IAsyncDisposable
         builder.Services.AddGrpcReflection();
         options.ConfigureServices?.Invoke(builder.Services);
         WebApplication? app = null;
-        builder.WebHost.ConfigureKestrel(k => k.Listen(options.Address, options.Port, listen =>
+        builder.WebHost.ConfigureKestrel(k =>
         {
-            listen.Protocols = HttpProtocols.Http2;
-            listen.UseHttps(new TlsHandshakeCallbackOptions
+            // gRPC's message limit (RequestSizeGuard) is the one limit: Kestrel's default body limit (30,000,000 bytes)
+            // cut a unary request between the two and the caller got Unknown (issue 22).
+            k.Limits.MaxRequestBodySize = null;
+            k.Listen(options.Address, options.Port, listen =>
             {
-                HandshakeTimeout = options.HandshakeTimeout,
-                // app is assigned before the first connection can arrive (StartAsync below).
-                OnConnection = ctx => ValueTask.FromResult(ConnectionTls(ctx, security, options.TimeProvider, app!.Services)),
+                listen.Protocols = HttpProtocols.Http2;
+                listen.UseHttps(new TlsHandshakeCallbackOptions
+                {
+                    HandshakeTimeout = options.HandshakeTimeout,
+                    // app is assigned before the first connection can arrive (StartAsync below).
+                    OnConnection = ctx => ValueTask.FromResult(ConnectionTls(ctx, security, options.TimeProvider, app!.Services)),
+                });
             });
-        }));
+        });
         app = builder.Build();
+        app.Use(RequestSizeGuard.InvokeAsync);
         MapServices(app, options);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         var health = app.Services.GetRequiredService<HealthServiceImpl>();
@@ -125,8 +130,8 @@ public sealed class MachinedApiHost : IAsyncDisposable
         // through the error mapping, and RBAC runs before any service code.
         o.Interceptors.Add<ErrorMappingInterceptor>();
         o.Interceptors.Add<RbacInterceptor>();
-        o.MaxReceiveMessageSize = MaxMessageBytes;
-        o.MaxSendMessageSize = MaxMessageBytes;
+        o.MaxReceiveMessageSize = RequestSizeGuard.MaxMessageBytes;
+        o.MaxSendMessageSize = RequestSizeGuard.MaxMessageBytes;
         o.EnableDetailedErrors = false;
     }
 

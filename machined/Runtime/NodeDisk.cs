@@ -63,6 +63,10 @@ public sealed class NodeDisk(IBlockDevice device, string name, int metaSizeMiB =
         return written;
     }
 
+    /// <summary>The size in bytes the layout gives partition <paramref name="label"/> on this disk (laid out or not).</summary>
+    public long PlannedBytes(string label) =>
+        TalosLayout.Plan(Device.Length, Device.SectorSize, Table).Single(p => p.Label == label).SectorCount * Device.SectorSize;
+
     private IReadOnlyList<LayoutEntry>? Table =>
         metaSizeMiB == 4 ? null : TalosLayout.Default.Select(e => e.Label == "META" ? e with { DefaultMiB = metaSizeMiB } : e).ToList();
 

@@ -52,9 +52,7 @@ public sealed partial class NodeRuntime
     /// <summary>Upstream's ApplyConfiguration: validate everything first (bad input changes nothing), then act by mode.</summary>
     public async Task<ApplyResult> ApplyConfigurationAsync(byte[] data, ApplyMode mode, bool dryRun, CancellationToken ct, TimeSpan? tryTimeout = null)
     {
-        MachineConfig cfg;
-        try { cfg = MachineConfig.Parse(Encoding.UTF8.GetString(data)).EnsureValid(); }
-        catch (TalosException) { throw; }
+        var cfg = ApplyConfigAdmission.Admit(this, data, mode);   // stage, size, bounded parse, STATE capacity: before anything changes
         var warnings = cfg.Validate().Warnings;
         if (Stage == NodeStage.Maintenance) return await ApplyInMaintenanceAsync(cfg, data, warnings, dryRun, ct);
         if (Config is null) throw new NodeNotReadyException($"the node is {Stage}; apply-config needs a running node");

@@ -28,10 +28,13 @@ internal static class StateSlot
     public const ushort Version = 1;
     public const int HeaderSize = 64;
 
+    /// <summary>Bytes one document takes in a body: name length, name, data length, data.</summary>
+    public static long EntryLength(string name, long dataLength) => 2 + Encoding.UTF8.GetByteCount(name) + 4 + dataLength;
+
     public static byte[] EncodeBody(IReadOnlyDictionary<string, byte[]> docs)
     {
         var names = docs.Keys.OrderBy(k => k, StringComparer.Ordinal).ToArray();
-        var size = 4 + names.Sum(n => 2 + Encoding.UTF8.GetByteCount(n) + 4 + docs[n].Length);
+        var size = checked((int)(4 + names.Sum(n => EntryLength(n, docs[n].Length))));
         var body = new byte[size];
         var s = body.AsSpan();
         BinaryPrimitives.WriteUInt32BigEndian(s, (uint)names.Length);

@@ -39,6 +39,21 @@ public sealed class StateStore : IDisposable
     /// <summary>Largest encoded document set (body) a slot can hold.</summary>
     public long Capacity => _slotLength - StateSlot.HeaderSize;
 
+    /// <summary>Largest body a store on a partition of <paramref name="partitionBytes"/> can hold (a slot is half of it).</summary>
+    public static long CapacityFor(long partitionBytes, int sectorSize) => partitionBytes / 2 / sectorSize * sectorSize - StateSlot.HeaderSize;
+
+    /// <summary>
+    /// The body length a <see cref="Put"/> of a <paramref name="length"/>-byte document named <paramref name="name"/> would
+    /// write (the other documents included); a Put succeeds when it is at most <see cref="Capacity"/>. Lets a caller
+    /// refuse a request before it records anything (issue 22).
+    /// </summary>
+    public long BodyLengthWith(string name, long length)
+    {
+        ValidateName(name);
+        lock (_lock)
+            return 4 + _docs.Where(d => d.Key != name).Sum(d => StateSlot.EntryLength(d.Key, d.Value.Length)) + StateSlot.EntryLength(name, length);
+    }
+
     /// <summary>Names of the stored documents, in ordinal order.</summary>
     public IReadOnlyList<string> Names { get { lock (_lock) return [.. _docs.Keys]; } }
 

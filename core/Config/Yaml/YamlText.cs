@@ -1,57 +1,42 @@
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
-using YamlDotNet.Core;
-using YamlDotNet.RepresentationModel;
 
 namespace Talos.Core.Config.Yaml;
 
 /// <summary>Reads YAML text into <see cref="YNode"/> documents and writes them back in a canonical block style.</summary>
 public static partial class YamlText
 {
-    /// <summary>Parses a (multi-document) YAML text; throws <see cref="Errors.ConfigParseException"/> on syntax errors.</summary>
-    public static IReadOnlyList<YNode> Parse(string text)
+    /// <summary>
+    /// Parses a (multi-document) YAML text within <paramref name="limits"/> (default <see cref="YamlLimits.Default"/>):
+    /// the size is checked before reading, depth, node and alias counts while reading (<see cref="BoundedYamlReader"/>).
+    /// </summary>
+    /// <exception cref="Errors.ConfigParseException">Syntax errors, non-scalar or duplicate keys, undefined aliases.</exception>
+    /// <exception cref="Errors.ConfigTooLargeException">The text is larger than <see cref="YamlLimits.MaxBytes"/>.</exception>
+    /// <exception cref="Errors.YamlLimitExceededException">Too deep, too many nodes or too many aliases.</exception>
+    public static IReadOnlyList<YNode> Parse(string text, YamlLimits? limits = null)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var stream = new YamlStream();
-        try
-        {
-            stream.Load(new StringReader(text));
-        }
-        catch (YamlException ex)
-        {
-            throw new Errors.ConfigParseException([new ConfigIssue((int)ex.Start.Line, (int)ex.Start.Column, "", "invalid YAML: " + (ex.InnerException?.Message ?? ex.Message))]);
-        }
-        return stream.Documents.Select(d => Convert(d.RootNode)).ToList();
+        limits ??= YamlLimits.Default;
+        EnsureSize(text, limits, "the YAML text");
+        return BoundedYamlReader.Read(text, limits);
     }
 
-    private static YNode Convert(YamlNode n)
+    /// <summary>
+    /// Checks a YAML text against <paramref name="limits"/> without keeping the tree: callers that read YAML with
+    /// another reader (YamlDotNet's representation model in talosctl) call this first, so that reader only ever sees
+    /// bounded input. Throws what <see cref="Parse"/> throws.
+    /// </summary>
+    public static void EnsureBounded(string text, YamlLimits? limits = null) => _ = Parse(text, limits);
+
+    /// <summary>Throws <see cref="Errors.ConfigTooLargeException"/> when <paramref name="bytes"/> is over the size limit.</summary>
+    public static void EnsureSize(long bytes, string what, YamlLimits? limits = null)
     {
-        var (line, col) = ((int)n.Start.Line, (int)n.Start.Column);
-        switch (n)
-        {
-            case YamlScalarNode s:
-                var style = s.Style is YamlDotNet.Core.ScalarStyle.Plain or YamlDotNet.Core.ScalarStyle.Any
-                    ? ScalarStyle.Plain
-                    : ScalarStyle.Quoted;
-                return new YScalar(s.Value ?? "", style, line, col);
-            case YamlSequenceNode q:
-                return new YSeq(q.Children.Select(Convert).ToList(), line, col);
-            case YamlMappingNode m:
-                var entries = new List<YEntry>();
-                foreach (var (k, v) in m.Children)
-                {
-                    if (k is not YamlScalarNode ks)
-                        throw new Errors.ConfigParseException([new ConfigIssue((int)k.Start.Line, (int)k.Start.Column, "", "map keys must be scalars")]);
-                    if (entries.Any(e => e.Key == ks.Value))
-                        throw new Errors.ConfigParseException([new ConfigIssue((int)k.Start.Line, (int)k.Start.Column, "", $"duplicate key \"{ks.Value}\"")]);
-                    entries.Add(new YEntry(ks.Value ?? "", Convert(v), (int)k.Start.Line, (int)k.Start.Column));
-                }
-                return new YMap(entries, line, col);
-            default:
-                throw new Errors.ConfigParseException([new ConfigIssue(line, col, "", "aliases and anchors are not supported")]);
-        }
+        limits ??= YamlLimits.Default;
+        if (bytes > limits.MaxBytes) throw new Errors.ConfigTooLargeException(what, bytes, limits.MaxBytes);
     }
+
+    private static void EnsureSize(string text, YamlLimits limits, string what) => EnsureSize(Encoding.UTF8.GetByteCount(text), what, limits);
 
     /// <summary>Writes documents separated by <c>---</c>; block style, two-space indent, strings quoted when needed.</summary>
     public static string Write(IEnumerable<YNode> documents)
