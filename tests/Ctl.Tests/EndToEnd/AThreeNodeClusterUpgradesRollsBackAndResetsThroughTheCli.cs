@@ -118,8 +118,10 @@ public sealed class AThreeNodeClusterUpgradesRollsBackAndResetsThroughTheCli(ITe
         // W2's other slot holds the confirmed previous release: the node reboots into it.
         var accepted = await _cli.Ok("-n", W2, "rollback");
         Assert.Contains($"{W2}: rollback scheduled", accepted.Out);
+        // "scheduled": the node still runs B until its reboot, and health passes there too; wait for the boot of A.
+        var onA = new System.Text.RegularExpressions.Regex($@"{W2.Replace(".", @"\.")}\s+runtime\s+BootSlot\s+A\s+\d+\s+{Tag.Replace(".", @"\.")}\s+true\s+true");
+        await _cli.Poll(r => r.Rc == 0 && onA.IsMatch(r.Out), TimeSpan.FromSeconds(90), "-n", W2, "get", "bootslots");
         await _cli.Ok("-n", W2, "health", "--wait-timeout", "90s");
-        Assert.Matches($@"BootSlot\s+A\s+\d+\s+{Tag.Replace(".", @"\.")}\s+true\s+true", (await _cli.Ok("-n", W2, "get", "bootslots")).Out);
     }
 
     private async Task ResetPreserveKeepsTheConfig()

@@ -73,8 +73,12 @@ public sealed class EtcdSnapshotRecoversAfterReset
         using var reader = h.As(Roles.Reader);
         await CosiShowsMembersAndTheRealGptAsync(h, reader, after);
 
-        // An upgrade without --preserve wipes EPHEMERAL at the switch: etcd's data is gone on the new slot too.
-        await m.UpgradeAsync(new UpgradeRequest { Image = RuntimeFixture.Healthy2 });
+        // A plain upgrade of the only etcd member is refused (issue #22 item 5, upstream's ValidateForUpgrade); --force
+        // skips the etcd checks as upstream's does, and without --preserve EPHEMERAL is wiped at the switch: etcd's
+        // data is gone on the new slot too.
+        Assert.Equal(StatusCode.FailedPrecondition, (await Assert.ThrowsAsync<RpcException>(async () =>
+            await m.UpgradeAsync(new UpgradeRequest { Image = RuntimeFixture.Healthy2 }))).StatusCode);
+        await m.UpgradeAsync(new UpgradeRequest { Image = RuntimeFixture.Healthy2, Force = true });
         await h.WaitForAsync(() => h.Node.Stage == NodeStage.Running && h.Node.State.SlotB.Successful && h.Node.Etcd.Local() is null, "upgrade to slot B without --preserve");
         Assert.False(h.Node.State.Bootstrapped);
         Assert.Equal(StatusCode.PermissionDenied, (await Assert.ThrowsAsync<RpcException>(async () =>
