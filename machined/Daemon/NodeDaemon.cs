@@ -30,12 +30,7 @@ public static class NodeDaemon
         using var stop = new CancellationTokenSource();
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
         using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
-        // The log file (stdout when cluster create starts the node) may fill up or go read-only: degrade, never die
-        // (issue #22 item 6). The console logger writes through Console.Out too, so both streams are wrapped.
-        var log = new DegradingLogWriter(Console.Out);
-        Console.SetOut(log);
-        Console.SetError(new DegradingLogWriter(Console.Error));
-        return await RunAsync(options, log, stop.Token);
+        return await RunAsync(options, Console.Out, stop.Token);
     }
 
     /// <summary>Runs one node until <paramref name="stop"/> is cancelled or the node powers off; returns the exit code.</summary>
@@ -63,7 +58,6 @@ public static class NodeDaemon
             Disk = disk, DiskName = o.Disk, Address = o.Address.ToString(), Images = new LocalLayoutStore(o.ImageStore),
             Ids = new RandomIdSource(), EtcdIds = new RandomIdSource(), Log = Log, KeySealingSecret = sealing,
         });
-        if (output is DegradingLogWriter degrading) degrading.Unavailable = line => runtime.Kernel.Kern("err", line);
         var poweredOff = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         runtime.PoweredOff += () => poweredOff.TrySetResult();
         NodeServer server;

@@ -12,7 +12,6 @@ public sealed class DaemonProcess : IDisposable
     private DaemonProcess(Process p) => _p = p;
 
     public int Id => _p.Id;
-    public bool HasExited => _p.HasExited;
     public string Output { get { lock (_output) return string.Join("\n", _output); } }
 
     public static DaemonProcess Start(params string[] args)
@@ -26,21 +25,6 @@ public sealed class DaemonProcess : IDisposable
         d._p.BeginOutputReadLine();
         d._p.BeginErrorReadLine();
         return d;
-    }
-
-    /// <summary>
-    /// A daemon whose stdout and stderr go to <paramref name="outputPath"/> (e.g. <c>/dev/full</c>, where every write fails
-    /// with ENOSPC), as <c>cluster create</c> sends them to the node's log file; <see cref="Output"/> stays empty.
-    /// </summary>
-    public static DaemonProcess StartWithOutputTo(string outputPath, params string[] args)
-    {
-        var psi = new ProcessStartInfo("bash") { UseShellExecute = false };
-        psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add("exec dotnet \"$0\" \"$@\" >\"$OUT\" 2>&1");
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "machined.dll"));
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        psi.Environment["OUT"] = outputPath;
-        return new DaemonProcess(Process.Start(psi)!);
     }
 
     /// <summary>Waits for the endpoint file the daemon writes into its state dir once it listens.</summary>
